@@ -33,6 +33,18 @@ mod retry;
 mod value;
 pub mod wire;
 
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+mod subscription;
+#[cfg(target_arch = "wasm32")]
+mod transport;
+
+#[cfg(target_arch = "wasm32")]
+pub use client::{
+    TopicClient, TopicClientBuilder, DEFAULT_BATCH_CONCURRENCY, DEFAULT_LONG_POLL_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT,
+};
 pub use credentials::{AuthPlacement, Credential};
 pub use cursor::{Discontinuity, SubscriptionCursor, SubscriptionEvent, SubscriptionItem};
 pub use error::{Error, ErrorKind, Result};
@@ -45,4 +57,6 @@ pub use response::{
     cache_get_result, check_write_response, error_from_response, parse_subscribe_response, RawEntry,
 };
 pub use retry::RetryPolicy;
+#[cfg(target_arch = "wasm32")]
+pub use subscription::Subscription;
 pub use value::TopicValue;

@@ -1,0 +1,3 @@
+//! Webhook relay.
+
+pub mod verify;
