@@ -212,7 +212,8 @@ pub fn decode_base64_any(s: &str) -> Option<Vec<u8>> {
     }
 }
 
-/// The error body the emulator sends, `{"message": "..."}`; the client accepts it or plain text.
+/// A JSON error body, `{"message": "..."}`. Momento (and the emulator) send plain text; the
+/// client accepts either and keeps the message verbatim.
 ///
 /// ```
 /// let e = momento_topics_worker::wire::ErrorBody { message: "Cache Not Found".into() };
