@@ -3,7 +3,7 @@
 use crate::client::Inner;
 use crate::cursor::{SubscriptionCursor, SubscriptionEvent};
 use crate::error::{Error, ErrorKind, Result};
-use crate::response::error_from_response;
+use crate::response::{error_from_response, parse_subscribe_response, RawEntry};
 use crate::transport::{self, HttpResponse};
 use futures::future::LocalBoxFuture;
 use futures::{FutureExt, Stream};
@@ -41,6 +41,9 @@ use std::task::{Context, Poll};
 pub struct Subscription {
     inner: Rc<Inner>,
     cursor: SubscriptionCursor,
+    /// Entries of the last answer not yet applied: the cursor moves only as events are yielded,
+    /// so `cursor()` always resumes right after the last event the caller saw.
+    unapplied: VecDeque<RawEntry>,
     pending: VecDeque<SubscriptionEvent>,
     in_flight: Option<LocalBoxFuture<'static, Result<HttpResponse>>>,
     consecutive_failures: u32,
@@ -54,6 +57,7 @@ impl Subscription {
         Subscription {
             inner,
             cursor,
+            unapplied: VecDeque::new(),
             pending: VecDeque::new(),
             in_flight: None,
             consecutive_failures: 0,
@@ -149,14 +153,23 @@ impl Subscription {
     }
 
     fn handle_answer(&mut self, body: &[u8]) -> Result<()> {
-        let events = self.cursor.apply_body(body)?;
+        let entries = parse_subscribe_response(body)?;
         self.consecutive_failures = 0;
         self.last_error = None;
-        if events.is_empty() {
-            self.pending.push_back(SubscriptionEvent::Heartbeat);
-        }
-        self.pending.extend(events);
+        self.unapplied.extend(entries);
         Ok(())
+    }
+
+    /// Applies queued entries until one yields events. An answer that yields nothing new (empty,
+    /// or only repeats) becomes one heartbeat: the server is alive and the stream is current.
+    fn apply_next_entry(&mut self) -> Option<SubscriptionEvent> {
+        while let Some(entry) = self.unapplied.pop_front() {
+            self.pending.extend(self.cursor.apply(vec![entry]));
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
+            }
+        }
+        None
     }
 }
 
@@ -166,7 +179,7 @@ impl Stream for Subscription {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
-            if let Some(event) = this.pending.pop_front() {
+            if let Some(event) = this.pending.pop_front().or_else(|| this.apply_next_entry()) {
                 return Poll::Ready(Some(Ok(event)));
             }
             if this.finished {
@@ -186,8 +199,15 @@ impl Stream for Subscription {
                     return Poll::Pending;
                 }
                 Poll::Ready(outcome) => {
+                    let answered = matches!(&outcome, Ok(r) if r.status == 200);
                     if let Err(e) = this.handle(outcome) {
                         return this.finish_with(e);
+                    }
+                    if answered {
+                        if let Some(event) = this.apply_next_entry() {
+                            return Poll::Ready(Some(Ok(event)));
+                        }
+                        return Poll::Ready(Some(Ok(SubscriptionEvent::Heartbeat)));
                     }
                 }
             }
@@ -206,7 +226,7 @@ impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscription")
             .field("cursor", &self.cursor)
-            .field("buffered", &self.pending.len())
+            .field("buffered", &(self.pending.len() + self.unapplied.len()))
             .field("polling", &self.in_flight.is_some())
             .field("consecutive_failures", &self.consecutive_failures)
             .field("finished", &self.finished)
