@@ -4,6 +4,12 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ARTIFACTS="${ARTIFACTS:-$ROOT/target/artifacts}"
 mkdir -p "$ARTIFACTS"
+export PATH="$HOME/.cargo/bin:$PATH"
+# worker-build downloads these unless told where they are (no internet here): see
+# ../shared/reference/toolchain.md. wrangler runs worker-build, so they must be in its environment.
+export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
+export WASM_OPT_BIN="${WASM_OPT_BIN:-$ROOT/node_modules/binaryen/bin/wasm-opt}"
+export ESBUILD_BIN="${ESBUILD_BIN:-$ROOT/node_modules/.bin/esbuild}"
 CHILD_PIDS=()
 
 stop_children() {
