@@ -367,3 +367,18 @@ async fn correct_when_sequence_number_zero_means_latest_only() {
     client.publish(CACHE, &topic, "newer").await.unwrap();
     assert_eq!(next_items(&mut subscription, 1).await, vec![TopicValue::from("newer")]);
 }
+
+#[wasm_bindgen_test]
+async fn cursor_after_each_event_resumes_right_after_it() {
+    let (client, topic) = (client(), unique_topic("per-event"));
+    for text in ["1", "2", "3"] {
+        client.publish(CACHE, &topic, text).await.unwrap();
+    }
+    let mut subscription = client.subscribe(CACHE, &topic).unwrap();
+    // All three arrive in one answer; the cursor must still only move past what was yielded.
+    assert_eq!(next_items(&mut subscription, 1).await, vec![TopicValue::from("1")]);
+    let saved = subscription.cursor().clone();
+    drop(subscription);
+    let mut resumed = client.subscribe_from(saved);
+    assert_eq!(next_items(&mut resumed, 2).await, vec![TopicValue::from("2"), TopicValue::from("3")]);
+}
