@@ -380,5 +380,33 @@ async fn cursor_after_each_event_resumes_right_after_it() {
     let saved = subscription.cursor().clone();
     drop(subscription);
     let mut resumed = client.subscribe_from(saved);
-    assert_eq!(next_items(&mut resumed, 2).await, vec![TopicValue::from("2"), TopicValue::from("3")]);
+    assert_eq!(
+        next_items(&mut resumed, 2).await,
+        vec![TopicValue::from("2"), TopicValue::from("3")]
+    );
+}
+
+async fn subscribers_waiting() -> u64 {
+    let stats: serde_json::Value =
+        serde_json::from_str(&admin(worker::Method::Get, "stats", None).await).unwrap();
+    stats["subscribers_waiting"].as_u64().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_stream_aborts_the_long_poll() {
+    let (client, topic) = (client(), unique_topic("abort"));
+    let mut subscription = client.subscribe(CACHE, &topic).unwrap();
+    // Start the poll and leave it parked on the quiet topic (the emulator waits up to 2 s).
+    let next = subscription.next();
+    let poll_parked = worker::Delay::from(Duration::from_millis(300));
+    assert!(matches!(select(next, poll_parked).await, Either::Right(_)), "nothing should arrive");
+    assert!(subscribers_waiting().await >= 1);
+    let dropped_at = js_sys::Date::now();
+    drop(subscription);
+    // The emulator stops counting a poll once its connection is gone; without the abort, the
+    // poll would stay until the emulator's own 2 s wait ends.
+    while subscribers_waiting().await > 0 {
+        assert!(js_sys::Date::now() - dropped_at < 1500.0, "the dropped poll was not aborted");
+        worker::Delay::from(Duration::from_millis(20)).await;
+    }
 }
