@@ -224,13 +224,19 @@ impl TopicClientBuilder {
         })
     }
 
+    /// `base_url()` and `token()` override the parts of a parsed credential; together they
+    /// make one on their own.
     fn resolve_credential(&self) -> Result<Credential> {
-        match (&self.credential, &self.base_url, &self.token) {
-            (_, Some(url), Some(token)) => Credential::new(url.clone(), token.clone()),
-            (Some(Ok(c)), Some(url), None) => Credential::new(url.clone(), c.token()),
-            (Some(parsed), None, _) => parsed.clone(),
-            (Some(Err(e)), Some(_), None) => Err(e.clone()),
-            (None, _, _) => Err(Error::invalid(
+        let parsed = self.credential.clone().transpose()?;
+        let base_url =
+            self.base_url.clone().or_else(|| parsed.as_ref().map(|c| c.base_url().to_string()));
+        let token = self.token.clone().or_else(|| parsed.as_ref().map(|c| c.token().to_string()));
+        match (base_url, token) {
+            (Some(url), Some(token)) => Credential::new(url, token),
+            (None, Some(_)) => Err(Error::invalid(
+                "token() needs base_url() too (or use api_key() for a key with an endpoint inside)",
+            )),
+            _ => Err(Error::invalid(
                 "no Momento credential: set MOMENTO_API_KEY, or call api_key(), credential() or \
                  base_url() with token()",
             )),

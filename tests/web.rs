@@ -410,3 +410,22 @@ async fn dropping_the_stream_aborts_the_long_poll() {
         worker::Delay::from(Duration::from_millis(20)).await;
     }
 }
+
+#[wasm_bindgen_test]
+fn builder_reports_configuration_errors_clearly() {
+    let message =
+        |b: momento_topics_worker::TopicClientBuilder| b.build().unwrap_err().message().to_string();
+    assert!(message(TopicClient::builder()).contains("MOMENTO_API_KEY"));
+    assert!(message(TopicClient::builder().token("t")).contains("token() needs base_url()"));
+    assert!(message(TopicClient::builder().api_key("not a key")).contains("neither a v1 key"));
+    let zero = TopicClient::builder().base_url(URL).token("t").request_timeout(Duration::ZERO);
+    assert_eq!(message(zero), "request timeout must be longer than zero");
+    let overridden = TopicClient::builder()
+        .credential(
+            momento_topics_worker::Credential::new("https://api.cache.example", "t").unwrap(),
+        )
+        .base_url("http://127.0.0.1:1")
+        .build()
+        .unwrap();
+    assert_eq!(overridden.requests().credential().base_url(), "http://127.0.0.1:1");
+}
