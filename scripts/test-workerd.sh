@@ -6,10 +6,6 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-# worker-build (run by wrangler) downloads these unless told where the registry copies are.
-export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
-export WASM_OPT_BIN="${WASM_OPT_BIN:-$ROOT/node_modules/binaryen/bin/wasm-opt}"
-export ESBUILD_BIN="${ESBUILD_BIN:-$ROOT/node_modules/.bin/esbuild}"
 export CI=true ARTIFACTS
 
 [ -x "$ROOT/node_modules/.bin/wrangler" ] || { echo "wrangler is missing: run npm ci" >&2; exit 1; }
@@ -23,5 +19,7 @@ if [ -n "${MOMENTO_API_KEY:-}" ] && [ -n "${MOMENTO_CACHE:-}" ]; then
   echo "== live: publish-subscribe worker against real Momento =="
   cargo test -p e2e-tests --test live -- --ignored 2>&1 | tee "$ARTIFACTS/live.txt"
 else
+  # Run without --ignored so cargo itself reports the live test as ignored (skipped).
   echo "live test: skipped (set MOMENTO_API_KEY and MOMENTO_CACHE)"
+  cargo test -p e2e-tests --test live 2>&1 | tee "$ARTIFACTS/live.txt"
 fi
