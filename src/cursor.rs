@@ -106,7 +106,13 @@ pub struct SubscriptionCursor {
     /// The last item delivered on `sequence_page`, if any: items at or before it are repeats.
     #[serde(default)]
     last_delivered: Option<u64>,
+    /// Pages this cursor has moved away from (the last few): anything from them is a replay.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    left_pages: Vec<u64>,
 }
+
+/// How many left pages a cursor remembers; pages change rarely (evictions, maintenance).
+const MAX_LEFT_PAGES: usize = 4;
 
 impl SubscriptionCursor {
     /// A cursor at the start of `topic`: the first poll asks for `sequence_number=0`.
@@ -124,6 +130,7 @@ impl SubscriptionCursor {
             sequence_number: 0,
             sequence_page: 0,
             last_delivered: None,
+            left_pages: Vec::new(),
         })
     }
 
@@ -219,104 +226,157 @@ impl SubscriptionCursor {
     /// ```
     pub fn apply(&mut self, entries: Vec<RawEntry>) -> Vec<SubscriptionEvent> {
         let mut events = Vec::with_capacity(entries.len());
-        for entry in entries {
-            match entry {
-                RawEntry::Item { topic_sequence_number, sequence_page, value } => {
-                    let page = sequence_page.unwrap_or(self.sequence_page);
-                    self.apply_item(page, topic_sequence_number, value, &mut events);
+        for entry in &entries {
+            loop {
+                let (event, consumed) = self.apply_entry(entry);
+                events.extend(event);
+                if consumed {
+                    break;
                 }
-                RawEntry::Discontinuity {
-                    last_topic_sequence,
-                    new_topic_sequence,
-                    new_sequence_page,
-                } => {
-                    let page = new_sequence_page.unwrap_or(self.sequence_page);
-                    self.apply_discontinuity(
-                        last_topic_sequence,
-                        new_topic_sequence,
-                        page,
-                        &mut events,
-                    );
-                }
-                RawEntry::Heartbeat => events.push(SubscriptionEvent::Heartbeat),
             }
         }
         events
     }
 
+    /// Applies one entry and returns at most one event, so that the cursor stands exactly after
+    /// that event. `consumed` is false when the entry must be applied again: an item behind an
+    /// unannounced gap first yields the gap (cursor at the item), then the item itself.
+    ///
+    /// ```
+    /// use momento_topics_worker::{RawEntry, SubscriptionCursor, SubscriptionEvent, TopicValue};
+    /// let mut c = SubscriptionCursor::resume_after("c", "t", 1, 5).unwrap();
+    /// let item = RawEntry::Item { topic_sequence_number: 9, sequence_page: Some(1), value: TopicValue::from("x") };
+    /// let (gap, consumed) = c.apply_entry(&item);
+    /// assert!(matches!(gap, Some(SubscriptionEvent::Discontinuity(_))) && !consumed);
+    /// assert_eq!(c.position().sequence_number, 9); // a saved cursor still gets item 9
+    /// let (event, consumed) = c.apply_entry(&item);
+    /// assert!(event.unwrap().item().is_some() && consumed);
+    /// ```
+    pub fn apply_entry(&mut self, entry: &RawEntry) -> (Option<SubscriptionEvent>, bool) {
+        match entry {
+            RawEntry::Item { topic_sequence_number, sequence_page, value } => {
+                let page = sequence_page.unwrap_or(self.sequence_page);
+                self.apply_item(page, *topic_sequence_number, Some(value))
+            }
+            RawEntry::Unreadable { topic_sequence_number, sequence_page } => {
+                let page = sequence_page.unwrap_or(self.sequence_page);
+                self.apply_item(page, *topic_sequence_number, None)
+            }
+            RawEntry::Discontinuity {
+                last_topic_sequence,
+                new_topic_sequence,
+                new_sequence_page,
+            } => {
+                let page = new_sequence_page.unwrap_or(self.sequence_page);
+                (self.apply_discontinuity(*last_topic_sequence, *new_topic_sequence, page), true)
+            }
+            RawEntry::Heartbeat => (Some(SubscriptionEvent::Heartbeat), true),
+        }
+    }
+
+    /// An item (or, with `value` None, a message this client cannot read) at `(page, seq)`.
     fn apply_item(
         &mut self,
         page: u64,
         seq: u64,
-        value: TopicValue,
-        events: &mut Vec<SubscriptionEvent>,
-    ) {
+        value: Option<&TopicValue>,
+    ) -> (Option<SubscriptionEvent>, bool) {
         if self.is_repeat(page, seq) {
-            return;
+            return (None, true);
         }
         if let Some(gap) = self.unannounced_gap(page, seq) {
-            events.push(SubscriptionEvent::Discontinuity(gap));
+            self.move_to(page, seq, false);
+            return (Some(SubscriptionEvent::Discontinuity(gap)), false);
+        }
+        self.move_to(page, seq.saturating_add(1), false);
+        self.last_delivered = Some(seq);
+        let event = match value {
+            Some(value) => SubscriptionEvent::Item(SubscriptionItem {
+                value: value.clone(),
+                topic_sequence_number: seq,
+                sequence_page: page,
+            }),
+            // Skipping it silently would hide a lost message: report a one-message gap.
+            None => SubscriptionEvent::Discontinuity(Discontinuity {
+                last_topic_sequence: seq.saturating_sub(1),
+                new_topic_sequence: seq.saturating_add(1),
+                new_sequence_page: page,
+            }),
+        };
+        (Some(event), true)
+    }
+
+    /// Moves the next poll to `(page, sequence_number)`. Leaving a page remembers it, so that
+    /// anything from it that arrives later is recognised as a replay.
+    fn move_to(&mut self, page: u64, sequence_number: u64, forget_delivered: bool) {
+        if page != self.sequence_page {
+            if self.sequence_page != 0 && !self.left_pages.contains(&self.sequence_page) {
+                if self.left_pages.len() == MAX_LEFT_PAGES {
+                    self.left_pages.remove(0);
+                }
+                self.left_pages.push(self.sequence_page);
+            }
+            self.last_delivered = None;
+        }
+        if forget_delivered {
+            self.last_delivered = None;
         }
         self.sequence_page = page;
-        self.sequence_number = seq.saturating_add(1);
-        self.last_delivered = Some(seq);
-        events.push(SubscriptionEvent::Item(SubscriptionItem {
-            value,
-            topic_sequence_number: seq,
-            sequence_page: page,
-        }));
+        self.sequence_number = sequence_number;
     }
 
-    /// An item is a repeat if it is at or before the last delivered one on the same page, or on
-    /// an older page: pages look like creation timestamps and only grow, so anything on an older
-    /// page comes from a replayed answer.
+    /// A repeat: on a page this cursor has left, or at or before the last delivered item of the
+    /// current page. Pages are not assumed to grow (that is only inferred from Momento's SDKs).
     fn is_repeat(&self, page: u64, seq: u64) -> bool {
-        if page == self.sequence_page {
-            return self.last_delivered.is_some_and(|last| seq <= last);
+        if self.left_pages.contains(&page) {
+            return true;
         }
-        self.sequence_page != 0 && page < self.sequence_page
+        page == self.sequence_page && self.last_delivered.is_some_and(|last| seq <= last)
     }
 
-    /// A gap the server did not announce: a jump within the page after something was delivered
-    /// there, or a silent move to a new page.
+    /// A gap the server did not announce: a silent move to another page, or a jump past the
+    /// position (or past the last delivered item) on this one.
     fn unannounced_gap(&self, page: u64, seq: u64) -> Option<Discontinuity> {
         let gap = Discontinuity {
-            last_topic_sequence: self.sequence_number.saturating_sub(1),
+            last_topic_sequence: self
+                .last_delivered
+                .unwrap_or(self.sequence_number.saturating_sub(1)),
             new_topic_sequence: seq,
             new_sequence_page: page,
         };
         if page != self.sequence_page {
             return (self.sequence_page != 0).then_some(gap);
         }
-        let expected_next = self.last_delivered.map(|last| last.saturating_add(1))?;
-        let jumped_past_position = seq > expected_next && seq > self.sequence_number;
-        jumped_past_position.then_some(gap)
+        let expected = match self.last_delivered {
+            Some(last) => last.saturating_add(1).max(self.sequence_number),
+            // Nothing delivered yet: only a position the server gave us (page known) counts.
+            None if self.sequence_page != 0 => self.sequence_number,
+            None => return None,
+        };
+        (seq > expected).then_some(gap)
     }
 
-    fn apply_discontinuity(
-        &mut self,
-        last: u64,
-        new: u64,
-        page: u64,
-        events: &mut Vec<SubscriptionEvent>,
-    ) {
-        let stale_page = self.sequence_page != 0 && page < self.sequence_page;
-        let behind_delivered =
-            page == self.sequence_page && self.last_delivered.is_some_and(|l| new <= l);
-        if stale_page || behind_delivered {
-            // Points back at what was already delivered (a replayed answer): nothing is missing.
-            return;
+    /// Follows a discontinuity unless it is a replay: on a page already left, or pointing at or
+    /// before what was already delivered on this page. Where the server sends no pages at all
+    /// (page 0), numbering can restart on the "same" page: a discontinuity whose last sequence
+    /// is at or after the last delivery and whose new one is lower is then followed.
+    fn apply_discontinuity(&mut self, last: u64, new: u64, page: u64) -> Option<SubscriptionEvent> {
+        let replayed_page = self.left_pages.contains(&page);
+        let pages_known = self.sequence_page != 0;
+        let replayed_in_page = page == self.sequence_page
+            && self
+                .last_delivered
+                .is_some_and(|delivered| new <= delivered && (pages_known || last < delivered));
+        if replayed_page || replayed_in_page {
+            return None;
         }
-        if page != self.sequence_page {
-            self.last_delivered = None;
-        }
-        self.sequence_page = page;
-        self.sequence_number = new;
-        events.push(SubscriptionEvent::Discontinuity(Discontinuity {
+        let restarted = self.last_delivered.is_some_and(|delivered| new <= delivered);
+        self.move_to(page, new, restarted);
+        Some(SubscriptionEvent::Discontinuity(Discontinuity {
             last_topic_sequence: last,
             new_topic_sequence: new,
             new_sequence_page: page,
-        }));
+        }))
     }
 
     /// A compact, URL-safe string form of the cursor (JSON inside), for storage.
@@ -460,9 +520,73 @@ mod tests {
     }
 
     #[test]
-    fn items_from_an_older_page_are_dropped() {
-        let mut c = SubscriptionCursor::resume_after("c", "t", 10, 3).unwrap();
-        assert!(c.apply(vec![item(9, 4)]).is_empty());
+    fn items_from_a_page_already_left_are_dropped() {
+        let mut c = SubscriptionCursor::resume_after("c", "t", 9, 3).unwrap();
+        c.apply(vec![disc(3, 1, 10), item(10, 1)]);
+        assert!(c.apply(vec![item(9, 4), disc(3, 4, 9)]).is_empty());
+        assert_eq!(c.position(), SubscribePosition { sequence_number: 2, sequence_page: 10 });
+    }
+
+    #[test]
+    fn pages_are_not_assumed_to_grow() {
+        // The review's case: a new page with a smaller number, announced or not.
+        let mut c = SubscriptionCursor::resume_after("c", "t", 1000, 5).unwrap();
+        let events = c.apply(vec![disc(5, 1, 7), item(7, 1), item(7, 2)]);
+        assert_eq!(delivered(&events), [(7, 1), (7, 2)]);
+        let mut silent = SubscriptionCursor::resume_after("c", "t", 1000, 5).unwrap();
+        let events = silent.apply(vec![item(7, 1)]);
+        assert!(matches!(events[0], SubscriptionEvent::Discontinuity(_)));
+        assert_eq!(delivered(&events), [(7, 1)]);
+    }
+
+    #[test]
+    fn numbering_restarting_without_pages_is_followed() {
+        let no_page = |seq| RawEntry::Item {
+            topic_sequence_number: seq,
+            sequence_page: None,
+            value: TopicValue::from("v"),
+        };
+        let mut c = cursor();
+        c.apply(vec![no_page(499), no_page(500)]);
+        let restart = RawEntry::Discontinuity {
+            last_topic_sequence: 500,
+            new_topic_sequence: 1,
+            new_sequence_page: None,
+        };
+        let events = c.apply(vec![restart, no_page(1), no_page(2)]);
+        assert_eq!(delivered(&events), [(0, 1), (0, 2)]);
+    }
+
+    #[test]
+    fn a_gap_right_after_a_page_change_is_reported() {
+        let mut c = SubscriptionCursor::resume_after("c", "t", 5, 10).unwrap();
+        let events = c.apply(vec![disc(10, 1, 6), item(6, 4)]);
+        assert_eq!(
+            events[1],
+            SubscriptionEvent::Discontinuity(Discontinuity {
+                last_topic_sequence: 0,
+                new_topic_sequence: 4,
+                new_sequence_page: 6
+            })
+        );
+        assert_eq!(delivered(&events), [(6, 4)]);
+    }
+
+    #[test]
+    fn an_unreadable_message_is_a_one_message_gap_and_the_stream_goes_on() {
+        let mut c = SubscriptionCursor::resume_after("c", "t", 3, 1).unwrap();
+        let unreadable = RawEntry::Unreadable { topic_sequence_number: 2, sequence_page: Some(3) };
+        let events = c.apply(vec![unreadable, item(3, 3)]);
+        assert_eq!(
+            events[0],
+            SubscriptionEvent::Discontinuity(Discontinuity {
+                last_topic_sequence: 1,
+                new_topic_sequence: 3,
+                new_sequence_page: 3
+            })
+        );
+        assert_eq!(delivered(&events), [(3, 3)]);
+        assert_eq!(c.position().sequence_number, 4);
     }
 
     #[test]

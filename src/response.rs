@@ -2,7 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::value::TopicValue;
-use crate::wire::{ErrorBody, SubscribeResponse, WireEntry};
+use crate::wire::{ErrorBody, WireEntry};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// Longest server error message kept, in bytes; a misbehaving proxy may send whole HTML pages.
 const MAX_ERROR_MESSAGE_BYTES: usize = 512;
@@ -39,10 +41,19 @@ pub enum RawEntry {
     },
     /// A keep-alive.
     Heartbeat,
+    /// A message this client cannot read (an unknown value kind, say). The cursor moves past
+    /// it and reports it as a one-message discontinuity instead of failing the stream.
+    Unreadable {
+        /// Its number within the page.
+        topic_sequence_number: u64,
+        /// Its page, when the server said.
+        sequence_page: Option<u64>,
+    },
 }
 
 /// Parses a `200 OK` subscribe body. Malformed JSON is a [`Protocol`](crate::ErrorKind::Protocol)
-/// error, never a panic; unknown entry kinds and unknown fields are skipped.
+/// error, never a panic; unknown entry kinds and unknown fields are skipped, and an item whose
+/// value cannot be read becomes [`RawEntry::Unreadable`] rather than failing the answer.
 ///
 /// ```
 /// use momento_topics_worker::{parse_subscribe_response, RawEntry, TopicValue};
@@ -53,10 +64,45 @@ pub enum RawEntry {
 /// assert!(parse_subscribe_response(b"{").is_err());
 /// ```
 pub fn parse_subscribe_response(body: &[u8]) -> Result<Vec<RawEntry>> {
-    let response: SubscribeResponse = serde_json::from_slice(body).map_err(|e| {
+    let protocol_error = |e: &dyn std::fmt::Display| {
         Error::protocol(format!("subscribe answer is not the documented JSON: {e}"))
-    })?;
-    Ok(response.items.into_iter().filter_map(entry_from_wire).collect())
+    };
+    // serde would also read a struct from a JSON array; only an object is the documented shape.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(protocol_error(&"expected a JSON object"));
+    }
+    let response: RawResponse = serde_json::from_slice(body).map_err(|e| protocol_error(&e))?;
+    Ok(response.items.iter().filter_map(|raw| parse_entry(raw.get())).collect())
+}
+
+/// The answer with each entry left unparsed, so one bad entry cannot spoil the others.
+#[derive(Deserialize)]
+struct RawResponse<'a> {
+    #[serde(borrow, default)]
+    items: Vec<&'a RawValue>,
+}
+
+/// Just the position of an item whose value could not be read.
+#[derive(Deserialize)]
+struct ItemPosition {
+    item: Position,
+}
+
+#[derive(Deserialize)]
+struct Position {
+    topic_sequence_number: u64,
+    #[serde(default)]
+    sequence_page: Option<u64>,
+}
+
+fn parse_entry(json: &str) -> Option<RawEntry> {
+    match serde_json::from_str::<WireEntry>(json) {
+        Ok(entry) => entry_from_wire(entry),
+        Err(_) => serde_json::from_str::<ItemPosition>(json).ok().map(|p| RawEntry::Unreadable {
+            topic_sequence_number: p.item.topic_sequence_number,
+            sequence_page: p.item.sequence_page,
+        }),
+    }
 }
 
 fn entry_from_wire(entry: WireEntry) -> Option<RawEntry> {
@@ -204,19 +250,36 @@ mod tests {
 
     #[test]
     fn malformed_bodies_are_protocol_errors() {
-        let bad: [&[u8]; 7] = [
-            b"",
-            b"not json",
-            br#"{"items":{}}"#,
-            br#"{"items":[{"item":{"value":{"text":"x"}}}]}"#,
-            br#"{"items":[{"item":{"topic_sequence_number":-1,"value":{"text":"x"}}}]}"#,
-            br#"{"items":[{"item":{"topic_sequence_number":1,"value":{"binary":"!!"}}}]}"#,
-            br#"{"items":[{"item":{"topic_sequence_number":1,"value":{}}}]}"#,
-        ];
+        let bad: [&[u8]; 5] = [b"", b"not json", br#"{"items":{}}"#, br#"[]"#, br#"{"items":[1,"#];
         for body in bad {
             let err = parse_subscribe_response(body).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Protocol, "{}", String::from_utf8_lossy(body));
         }
+    }
+
+    #[test]
+    fn an_unreadable_item_keeps_its_position_and_spoils_nothing_else() {
+        let unreadable = [
+            r#"{"item":{"topic_sequence_number":1,"sequence_page":4,"value":{"json":{}}}}"#,
+            r#"{"item":{"topic_sequence_number":1,"sequence_page":4,"value":{"binary":"!!"}}}"#,
+            r#"{"item":{"topic_sequence_number":1,"sequence_page":4,"value":{}}}"#,
+            r#"{"item":{"topic_sequence_number":1,"sequence_page":4,"value":{"binary":null}}}"#,
+        ];
+        for entry in unreadable {
+            let body = format!(
+                r#"{{"items":[{entry},{{"item":{{"topic_sequence_number":2,"sequence_page":4,"value":{{"text":"ok"}}}}}}]}}"#
+            );
+            let entries = parse_subscribe_response(body.as_bytes()).unwrap();
+            assert_eq!(
+                entries[0],
+                RawEntry::Unreadable { topic_sequence_number: 1, sequence_page: Some(4) },
+                "{entry}"
+            );
+            assert!(matches!(entries[1], RawEntry::Item { topic_sequence_number: 2, .. }));
+        }
+        // Without a readable number there is no position to report: the entry is skipped.
+        let body = br#"{"items":[{"item":{"value":{"text":"x"}}},{"item":{"topic_sequence_number":-1}},7]}"#;
+        assert_eq!(parse_subscribe_response(body).unwrap(), vec![]);
     }
 
     #[test]
