@@ -2,14 +2,15 @@
 
 use crate::credentials::{AuthPlacement, Credential};
 use crate::cursor::SubscriptionCursor;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::request::{CacheKey, HttpRequest, Requests, DEFAULT_MAX_MESSAGE_BYTES};
 use crate::response::{cache_get_result, check_write_response};
-use crate::retry::RetryPolicy;
+use crate::retry::{outcome_unknown, RetryPolicy};
 use crate::subscription::Subscription;
 use crate::transport::{self, HttpResponse};
 use crate::value::TopicValue;
 use futures::stream::{self, StreamExt};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -42,6 +43,7 @@ pub(crate) struct Inner {
     pub(crate) request_timeout: Duration,
     pub(crate) long_poll_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    retry_ambiguous_publishes: bool,
 }
 
 /// Configures a [`TopicClient`]. Errors (a malformed key, say) are kept until
@@ -56,7 +58,7 @@ pub(crate) struct Inner {
 ///     .retry_policy(RetryPolicy::none())
 ///     .build();
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 #[must_use]
 pub struct TopicClientBuilder {
     credential: Option<Result<Credential>>,
@@ -67,6 +69,23 @@ pub struct TopicClientBuilder {
     long_poll_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     max_message_bytes: Option<usize>,
+    retry_ambiguous_publishes: bool,
+}
+
+impl std::fmt::Debug for TopicClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TopicClientBuilder")
+            .field("credential", &self.credential)
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("auth", &self.auth)
+            .field("request_timeout", &self.request_timeout)
+            .field("long_poll_timeout", &self.long_poll_timeout)
+            .field("retry", &self.retry)
+            .field("max_message_bytes", &self.max_message_bytes)
+            .field("retry_ambiguous_publishes", &self.retry_ambiguous_publishes)
+            .finish()
+    }
 }
 
 impl TopicClientBuilder {
@@ -198,6 +217,20 @@ impl TopicClientBuilder {
         self
     }
 
+    /// Also retry publishes whose outcome is unknown — timeouts, dropped connections, 504s —
+    /// trading possible duplicates for fewer failures (at-least-once). Off by default: then
+    /// only failures that prove nothing was stored (429, other 5xx) are retried, and an
+    /// unknown outcome is returned as an error saying the message may have been published.
+    ///
+    /// ```no_run
+    /// # use momento_topics_worker::TopicClient;
+    /// let b = TopicClient::builder().retry_ambiguous_publishes(true);
+    /// ```
+    pub fn retry_ambiguous_publishes(mut self, retry: bool) -> Self {
+        self.retry_ambiguous_publishes = retry;
+        self
+    }
+
     /// Checks the configuration and makes the client.
     ///
     /// ```no_run
@@ -220,7 +253,13 @@ impl TopicClientBuilder {
             .with_max_message_bytes(max_message_bytes);
         let retry = self.retry.unwrap_or_default();
         Ok(TopicClient {
-            inner: Rc::new(Inner { requests, request_timeout, long_poll_timeout, retry }),
+            inner: Rc::new(Inner {
+                requests,
+                request_timeout,
+                long_poll_timeout,
+                retry,
+                retry_ambiguous_publishes: self.retry_ambiguous_publishes,
+            }),
         })
     }
 
@@ -284,8 +323,11 @@ impl TopicClient {
 
     /// Publishes one message, text (`&str`, `String`) or binary (`&[u8]`, `Vec<u8>`).
     ///
-    /// Checks names and the size limit before sending; retries transient failures per the
-    /// retry policy; returns non-retryable errors at once. `Ok` means Momento accepted it.
+    /// Checks names and the size limit before sending; retries failures that prove nothing was
+    /// stored (429, 5xx) per the retry policy; returns non-retryable errors at once. A timeout or
+    /// lost connection is returned rather than retried, since the message may have been stored
+    /// (opt in with [`TopicClientBuilder::retry_ambiguous_publishes`]). `Ok` means Momento
+    /// accepted it.
     ///
     /// ```no_run
     /// # async fn demo(client: momento_topics_worker::TopicClient) -> momento_topics_worker::Result<()> {
@@ -300,13 +342,15 @@ impl TopicClient {
         value: impl Into<TopicValue>,
     ) -> Result<()> {
         let request = self.inner.requests.publish(cache, topic, value)?;
-        let response = self.send_with_retries(&request).await?;
+        let response = self.send_with_retries(&request, self.publish_replay()).await?;
         check_write_response(response.status, &response.body)
     }
 
     /// Publishes many messages to one topic with at most `concurrency` in flight (0 means
     /// [`DEFAULT_BATCH_CONCURRENCY`]). Returns one result per message, in input order. Messages
-    /// are sent in input order but, in flight together, may be sequenced in any order.
+    /// are sent in input order but, in flight together, may be sequenced in any order. After an
+    /// authentication, permission or not-found error the remaining messages are not sent (each
+    /// would fail the same way and cost a subrequest); they get that error too.
     ///
     /// ```no_run
     /// # async fn demo(client: momento_topics_worker::TopicClient) {
@@ -326,8 +370,21 @@ impl TopicClient {
         V: Into<TopicValue>,
     {
         let limit = if concurrency == 0 { DEFAULT_BATCH_CONCURRENCY } else { concurrency };
+        let fatal: RefCell<Option<Error>> = RefCell::new(None);
+        let fatal = &fatal;
         stream::iter(values.into_iter().map(Into::into))
-            .map(|value: TopicValue| self.publish(cache, topic, value))
+            .map(|value: TopicValue| async move {
+                if let Some(error) = fatal.borrow().clone() {
+                    return Err(Error::new(error.kind(), format!("not sent: {}", error.message())));
+                }
+                let result = self.publish(cache, topic, value).await;
+                if let Err(e) = &result {
+                    if fails_every_request(e) {
+                        fatal.borrow_mut().get_or_insert_with(|| e.clone());
+                    }
+                }
+                result
+            })
             .buffered(limit)
             .collect()
             .await
@@ -372,11 +429,11 @@ impl TopicClient {
         &self,
         cache: &str,
         key: impl Into<CacheKey>,
-        value: Vec<u8>,
+        value: impl Into<Vec<u8>>,
         ttl_seconds: u32,
     ) -> Result<()> {
-        let request = self.inner.requests.cache_set(cache, key, value, ttl_seconds)?;
-        let response = self.send_with_retries(&request).await?;
+        let request = self.inner.requests.cache_set(cache, key, value.into(), ttl_seconds)?;
+        let response = self.send_with_retries(&request, Replay::Always).await?;
         check_write_response(response.status, &response.body)
     }
 
@@ -393,7 +450,7 @@ impl TopicClient {
         key: impl Into<CacheKey>,
     ) -> Result<Option<Vec<u8>>> {
         let request = self.inner.requests.cache_get(cache, key)?;
-        let response = self.send_with_retries(&request).await?;
+        let response = self.send_with_retries(&request, Replay::Always).await?;
         cache_get_result(response.status, response.body)
     }
 
@@ -406,7 +463,7 @@ impl TopicClient {
     /// ```
     pub async fn cache_delete(&self, cache: &str, key: impl Into<CacheKey>) -> Result<()> {
         let request = self.inner.requests.cache_delete(cache, key)?;
-        let response = self.send_with_retries(&request).await?;
+        let response = self.send_with_retries(&request, Replay::Always).await?;
         check_write_response(response.status, &response.body)
     }
 
@@ -421,9 +478,14 @@ impl TopicClient {
         &self.inner.requests
     }
 
-    /// Sends `request`, retrying transport failures and retryable statuses per the policy.
-    /// Returns the last answer (success or not) or the last transport error.
-    async fn send_with_retries(&self, request: &HttpRequest) -> Result<HttpResponse> {
+    /// Sends `request`, retrying per the policy. With [`Replay::OnlyIfNotApplied`], outcomes
+    /// that leave it unknown whether the server acted (timeouts, lost connections, 504) are
+    /// returned instead of retried. Returns the last answer or the last transport error.
+    async fn send_with_retries(
+        &self,
+        request: &HttpRequest,
+        replay: Replay,
+    ) -> Result<HttpResponse> {
         let mut retry = 0;
         loop {
             let outcome = transport::send(request, self.inner.request_timeout).await;
@@ -432,11 +494,48 @@ impl TopicClient {
                 Ok(response) => Error::from_http_status(response.status, ""),
                 Err(error) => error.clone(),
             };
+            if replay == Replay::OnlyIfNotApplied && outcome_unknown(&error) {
+                return Err(maybe_applied(error));
+            }
             match self.inner.retry.delay_before_retry(retry, &error, transport::random()) {
                 Some(delay) => transport::sleep(delay).await,
                 None => return outcome,
             }
             retry += 1;
         }
+    }
+
+    fn publish_replay(&self) -> Replay {
+        if self.inner.retry_ambiguous_publishes {
+            Replay::Always
+        } else {
+            Replay::OnlyIfNotApplied
+        }
+    }
+}
+
+/// Whether a request may be sent again after a failure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// Idempotent requests (cache get/set/delete), or publishes opted into at-least-once.
+    Always,
+    /// Publishes: a second copy of a message that was in fact stored is a duplicate.
+    OnlyIfNotApplied,
+}
+
+/// Errors that every later request with the same credential and cache would get too.
+fn fails_every_request(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::NotFound)
+}
+
+fn maybe_applied(error: Error) -> Error {
+    let message = format!(
+        "{} — the message may or may not have been published; it was not retried to avoid a \
+         duplicate (see TopicClientBuilder::retry_ambiguous_publishes)",
+        error.message()
+    );
+    match error.status() {
+        Some(status) => Error::from_http_status(status, message),
+        None => Error::new(error.kind(), message),
     }
 }

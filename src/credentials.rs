@@ -195,7 +195,10 @@ fn normalize_base_url(url: &str) -> Result<String> {
     let url = url.trim().trim_end_matches('/');
     let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match host {
-        Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => Ok(url.to_string()),
+        // Paths are appended to it, so a query or fragment would swallow them.
+        Some(h) if !h.is_empty() && !h.contains(|c: char| c.is_whitespace() || c == '?' || c == '#') => {
+            Ok(url.to_string())
+        }
         _ => Err(Error::invalid(format!(
             "the Momento base URL {url:?} must look like https://api.cache.<cell> or http://127.0.0.1:<port>"
         ))),
@@ -285,6 +288,8 @@ mod tests {
         assert!(Credential::new("http://h", "has space").is_err());
         assert!(Credential::new("127.0.0.1:80", "t").is_err());
         assert!(Credential::new("https://", "t").is_err());
+        assert!(Credential::new("http://h/?a=b", "t").is_err());
+        assert!(Credential::new("http://h#x", "t").is_err());
     }
 
     #[test]

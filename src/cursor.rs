@@ -56,6 +56,7 @@ pub struct Discontinuity {
 /// assert!(e.item().is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SubscriptionEvent {
     /// A message.
     Item(SubscriptionItem),

@@ -56,7 +56,7 @@ pub use request::{
 pub use response::{
     cache_get_result, check_write_response, error_from_response, parse_subscribe_response, RawEntry,
 };
-pub use retry::RetryPolicy;
+pub use retry::{outcome_unknown, RetryPolicy};
 #[cfg(target_arch = "wasm32")]
 pub use subscription::Subscription;
 pub use value::TopicValue;

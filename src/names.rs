@@ -47,6 +47,10 @@ fn validate_name(what: &str, name: &str) -> Result<()> {
             name.len()
         )));
     }
+    if name == "." || name == ".." {
+        // URL parsers collapse these path segments: the request would go to another path.
+        return Err(Error::invalid(format!("{what} must not be {name:?}")));
+    }
     if let Some(c) = name.chars().find(|c| c.is_control()) {
         return Err(Error::invalid(format!(
             "{what} {name:?} contains the control character {c:?}"
@@ -92,6 +96,13 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidArgument);
             assert!(err.message().contains(expected), "{name:?}: {}", err.message());
         }
+        for dots in [".", ".."] {
+            assert_eq!(
+                validate_cache_name(dots).unwrap_err().message(),
+                format!("cache name must not be {dots:?}")
+            );
+        }
+        assert!(validate_topic_name("...").is_ok());
         let long = "x".repeat(MAX_NAME_BYTES + 1);
         let err = validate_cache_name(&long).unwrap_err();
         assert_eq!(err.message(), "cache name is 256 bytes long; the limit is 255");

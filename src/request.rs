@@ -85,13 +85,7 @@ impl HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = match self.url.find("token=") {
-            Some(at) => {
-                let end = self.url[at..].find('&').map_or(self.url.len(), |e| at + e);
-                format!("{}token=[redacted]{}", &self.url[..at], &self.url[end..])
-            }
-            None => self.url.clone(),
-        };
+        let url = redact_token(&self.url);
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
@@ -106,6 +100,25 @@ impl fmt::Debug for HttpRequest {
             .field("body_len", &self.body.len())
             .finish()
     }
+}
+
+/// Replaces the value of every `token=` query parameter in `text` (a URL, or a runtime error
+/// message quoting one) with `[redacted]`.
+pub(crate) fn redact_token(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("token=") {
+        let value_start = at + "token=".len();
+        out.push_str(&rest[..value_start]);
+        out.push_str("[redacted]");
+        // Our tokens are percent-encoded: the value ends at the first other character.
+        let value_len = rest[value_start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "-._~%".contains(c)))
+            .unwrap_or(rest.len() - value_start);
+        rest = &rest[value_start + value_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Where a subscription poll starts: `sequence_number` and `sequence_page`.
@@ -482,6 +495,16 @@ mod tests {
         let set = r.cache_set("c", "k", b"v".to_vec(), MAX_CACHE_TTL_SECONDS).unwrap();
         assert_eq!(set.method, Method::Put);
         assert_eq!(set.body, b"v");
+    }
+
+    #[test]
+    fn redaction_covers_every_token_parameter_in_any_text() {
+        assert_eq!(
+            redact_token("Fetch failed: http://h/t?token=abc&x=1 (retry http://h/t?token=def)"),
+            "Fetch failed: http://h/t?token=[redacted]&x=1 (retry http://h/t?token=[redacted])"
+        );
+        assert_eq!(redact_token("no secrets here"), "no secrets here");
+        assert_eq!(redact_token("token="), "token=[redacted]");
     }
 
     #[test]

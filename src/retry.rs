@@ -3,7 +3,7 @@
 //! Pure: the caller passes the attempt number and a random number in `[0, 1)`, so the policy is
 //! tested without a clock or an RNG (the transport uses `Math.random()`).
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use std::time::Duration;
 
 /// How often and how patiently to retry transient failures.
@@ -52,7 +52,7 @@ impl RetryPolicy {
     }
 
     /// The jittered backoff before retry number `retry` (0-based), ignoring the retry limit.
-    /// `random` is clamped into `[0, 1]`.
+    /// `random` is clamped into `[0, 1]`; NaN and infinities count as 0.
     ///
     /// ```
     /// # use momento_topics_worker::RetryPolicy;
@@ -64,7 +64,8 @@ impl RetryPolicy {
     pub fn backoff(&self, retry: u32, random: f64) -> Duration {
         let factor = 2u32.saturating_pow(retry.min(31));
         let ceiling = self.initial_delay.saturating_mul(factor).min(self.max_delay);
-        ceiling.mul_f64(random.clamp(0.0, 1.0))
+        let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.0 };
+        ceiling.mul_f64(random)
     }
 
     /// How long to wait before retry number `retry` after `error`, or `None` to give up:
@@ -80,6 +81,19 @@ impl RetryPolicy {
     pub fn delay_before_retry(&self, retry: u32, error: &Error, random: f64) -> Option<Duration> {
         (error.is_retryable() && retry < self.max_retries).then(|| self.backoff(retry, random))
     }
+}
+
+/// Whether the server may have acted on a request that failed with `error`: timeouts, lost
+/// connections and 504s leave it unknown, so re-sending a publish after them may duplicate it.
+///
+/// ```
+/// use momento_topics_worker::{outcome_unknown, Error, ErrorKind};
+/// assert!(outcome_unknown(&Error::new(ErrorKind::Timeout, "no answer")));
+/// assert!(outcome_unknown(&Error::from_http_status(504, "gateway timeout")));
+/// assert!(!outcome_unknown(&Error::from_http_status(503, "unavailable")));
+/// ```
+pub fn outcome_unknown(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::Timeout | ErrorKind::Transport) || error.status() == Some(504)
 }
 
 #[cfg(test)]
@@ -100,8 +114,23 @@ mod tests {
         assert_eq!(p.backoff(2, 0.0), Duration::ZERO);
         assert_eq!(p.backoff(2, 0.25), Duration::from_millis(100));
         assert_eq!(p.backoff(2, 7.0), Duration::from_millis(400)); // clamped
-        assert_eq!(p.backoff(2, f64::NAN.max(-1.0)), Duration::ZERO);
+        assert_eq!(p.backoff(2, -1.0), Duration::ZERO);
+        assert_eq!(p.backoff(2, f64::NAN), Duration::ZERO);
+        assert_eq!(p.backoff(2, f64::INFINITY), Duration::ZERO);
         assert_eq!(p.backoff(u32::MAX, 1.0), p.max_delay);
+    }
+
+    #[test]
+    fn only_answers_that_prove_nothing_happened_are_known_outcomes() {
+        let unknown = [
+            Error::new(ErrorKind::Timeout, ""),
+            Error::new(ErrorKind::Transport, ""),
+            Error::from_http_status(504, ""),
+        ];
+        assert!(unknown.iter().all(outcome_unknown));
+        let known =
+            [429, 500, 502, 503, 400, 401, 403, 404].map(|s| Error::from_http_status(s, ""));
+        assert!(!known.iter().any(outcome_unknown));
     }
 
     #[test]

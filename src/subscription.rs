@@ -22,6 +22,12 @@ use std::task::{Context, Poll};
 /// stream yields an `Err` and ends on anything a retry cannot fix (401, 403, 404, malformed
 /// answers). Dropping the stream aborts the poll in flight.
 ///
+/// The cursor moves one event at a time: after each event, [`cursor`](Self::cursor) resumes
+/// exactly after it. Until the first item arrives the stream polls with `sequence_number=0`,
+/// whose meaning is the server's: Momento's gRPC API reads it as "latest only", so on such a
+/// server messages published between two of those first polls (after an empty answer or a
+/// retried failure) are not delivered. Resume from a saved cursor where that matters.
+///
 /// ```no_run
 /// # async fn demo(client: momento_topics_worker::TopicClient) -> momento_topics_worker::Result<()> {
 /// use futures::StreamExt;
@@ -44,7 +50,6 @@ pub struct Subscription {
     /// Entries of the last answer not yet applied: the cursor moves only as events are yielded,
     /// so `cursor()` always resumes right after the last event the caller saw.
     unapplied: VecDeque<RawEntry>,
-    pending: VecDeque<SubscriptionEvent>,
     in_flight: Option<LocalBoxFuture<'static, Result<HttpResponse>>>,
     consecutive_failures: u32,
     last_error: Option<Error>,
@@ -58,7 +63,6 @@ impl Subscription {
             inner,
             cursor,
             unapplied: VecDeque::new(),
-            pending: VecDeque::new(),
             in_flight: None,
             consecutive_failures: 0,
             last_error: None,
@@ -160,13 +164,16 @@ impl Subscription {
         Ok(())
     }
 
-    /// Applies queued entries until one yields events. An answer that yields nothing new (empty,
-    /// or only repeats) becomes one heartbeat: the server is alive and the stream is current.
+    /// Applies queued entries until one yields an event. An entry that yields a detected gap
+    /// stays queued: the cursor then stands at the item, which comes next.
     fn apply_next_entry(&mut self) -> Option<SubscriptionEvent> {
-        while let Some(entry) = self.unapplied.pop_front() {
-            self.pending.extend(self.cursor.apply(vec![entry]));
-            if let Some(event) = self.pending.pop_front() {
-                return Some(event);
+        while let Some(entry) = self.unapplied.front() {
+            let (event, consumed) = self.cursor.apply_entry(entry);
+            if consumed {
+                self.unapplied.pop_front();
+            }
+            if event.is_some() {
+                return event;
             }
         }
         None
@@ -179,7 +186,7 @@ impl Stream for Subscription {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
-            if let Some(event) = this.pending.pop_front().or_else(|| this.apply_next_entry()) {
+            if let Some(event) = this.apply_next_entry() {
                 return Poll::Ready(Some(Ok(event)));
             }
             if this.finished {
@@ -204,10 +211,10 @@ impl Stream for Subscription {
                         return this.finish_with(e);
                     }
                     if answered {
-                        if let Some(event) = this.apply_next_entry() {
-                            return Poll::Ready(Some(Ok(event)));
-                        }
-                        return Poll::Ready(Some(Ok(SubscriptionEvent::Heartbeat)));
+                        // An answer with nothing new (empty, or only repeats) is a heartbeat:
+                        // the server is alive and this stream is current.
+                        let event = this.apply_next_entry().unwrap_or(SubscriptionEvent::Heartbeat);
+                        return Poll::Ready(Some(Ok(event)));
                     }
                 }
             }
@@ -226,7 +233,7 @@ impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscription")
             .field("cursor", &self.cursor)
-            .field("buffered", &(self.pending.len() + self.unapplied.len()))
+            .field("buffered", &self.unapplied.len())
             .field("polling", &self.in_flight.is_some())
             .field("consecutive_failures", &self.consecutive_failures)
             .field("finished", &self.finished)

@@ -6,7 +6,7 @@
 //! in browsers.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::request::{HttpRequest, Method};
+use crate::request::{redact_token, HttpRequest, Method};
 use futures::future::{select, Either};
 use std::time::Duration;
 use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, RequestInit};
@@ -71,8 +71,10 @@ fn to_worker_request(request: &HttpRequest) -> Result<worker::Request> {
         let body = js_sys::Uint8Array::from(request.body.as_slice());
         init.with_body(Some(body.into()));
     }
-    worker::Request::new_with_init(&request.url, &init)
-        .map_err(|e| Error::invalid(format!("cannot build a request for this URL: {e}")))
+    worker::Request::new_with_init(&request.url, &init).map_err(|e| {
+        let message = redact_token(&e.to_string());
+        Error::invalid(format!("cannot build a request for this URL: {message}"))
+    })
 }
 
 fn worker_method(method: Method) -> worker::Method {
@@ -85,8 +87,10 @@ fn worker_method(method: Method) -> worker::Method {
 }
 
 fn transport_error(error: worker::Error) -> Error {
-    // The runtime's message names the failure (refused, reset, DNS); it never holds our token.
-    Error::new(ErrorKind::Transport, format!("the request failed before an HTTP answer: {error}"))
+    // The runtime's message names the failure (refused, reset, DNS) and may quote the URL, which
+    // holds the token when it goes in the query string.
+    let message = redact_token(&error.to_string());
+    Error::new(ErrorKind::Transport, format!("the request failed before an HTTP answer: {message}"))
 }
 
 /// Aborts the fetch on drop unless disarmed after a complete exchange.

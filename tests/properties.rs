@@ -184,7 +184,7 @@ proptest! {
                     previous = Some(here);
                     announced = false;
                 }
-                SubscriptionEvent::Heartbeat => {}
+                _ => {}
             }
         }
         // The cursor's next poll continues right after the last delivery.

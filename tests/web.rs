@@ -68,6 +68,7 @@ async fn next_items(subscription: &mut Subscription, n: usize) -> Vec<TopicValue
             SubscriptionEvent::Item(item) => items.push(item.value),
             SubscriptionEvent::Heartbeat => {}
             SubscriptionEvent::Discontinuity(d) => panic!("unexpected {d:?}"),
+            other => panic!("unexpected {other:?}"),
         }
     }
     items
@@ -260,7 +261,7 @@ async fn transient_faults_are_retried_and_each_message_stored_once() {
         initial_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(20),
     });
-    set_faults(r#"{"p500":0.4,"pdrop":0.1}"#).await;
+    set_faults(r#"{"p500":0.4,"p429":0.1}"#).await;
     let results = patient.publish_batch(CACHE, &topic, ["a", "b", "c", "d", "e"], 1).await;
     clear_faults().await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
@@ -428,4 +429,58 @@ fn builder_reports_configuration_errors_clearly() {
         .build()
         .unwrap();
     assert_eq!(overridden.requests().credential().base_url(), "http://127.0.0.1:1");
+}
+
+#[wasm_bindgen_test]
+async fn a_publish_whose_outcome_is_unknown_is_not_retried_unless_asked() {
+    let topic = unique_topic("ambiguous");
+    set_faults(r#"{"pdrop_after":1.0}"#).await;
+    let careful = client_with(RetryPolicy { max_retries: 2, ..RetryPolicy::default() });
+    let error = careful.publish(CACHE, &topic, "once").await.unwrap_err();
+    let eager = TopicClient::builder()
+        .base_url(URL)
+        .token(TOKEN)
+        .retry_policy(RetryPolicy {
+            max_retries: 2,
+            initial_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+        .retry_ambiguous_publishes(true)
+        .build()
+        .unwrap();
+    let eager_error = eager.publish(CACHE, &topic, "thrice").await.unwrap_err();
+    clear_faults().await;
+
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert!(error.message().contains("may or may not have been published"), "{}", error.message());
+    assert_eq!(eager_error.kind(), ErrorKind::Transport);
+    assert!(!eager_error.message().contains("may or may not"), "{}", eager_error.message());
+    // Both were stored although neither got an answer: that is what "unknown outcome" means.
+    // (Copies are not counted: browsers themselves resend a request whose connection closed
+    // unanswered, a varying number of times.)
+    let mut subscription = client().subscribe(CACHE, &topic).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    while let SubscriptionEvent::Item(item) = next_event(&mut subscription).await {
+        seen.insert(item.value.as_text().unwrap().to_string());
+    }
+    assert_eq!(seen, ["once".to_string(), "thrice".to_string()].into());
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_stops_sending_after_a_permission_error() {
+    let topic = unique_topic("batch-denied");
+    let reader = TopicClient::builder()
+        .base_url(URL)
+        .token(scoped_token("subscribe", &topic).await)
+        .build()
+        .unwrap();
+    let results = reader.publish_batch(CACHE, &topic, ["a", "b", "c"], 1).await;
+    let messages: Vec<String> =
+        results.iter().map(|r| r.as_ref().unwrap_err().message().to_string()).collect();
+    assert!(results.iter().all(|r| r.as_ref().unwrap_err().kind() == ErrorKind::Permission));
+    assert!(!messages[0].starts_with("not sent"), "{}", messages[0]);
+    assert!(
+        messages[1].starts_with("not sent: ") && messages[2].starts_with("not sent: "),
+        "{messages:?}"
+    );
 }

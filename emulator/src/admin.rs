@@ -37,7 +37,8 @@ pub async fn handle(
     req: Request<Incoming>,
     segments: Vec<String>,
 ) -> ApiResult {
-    if !peer.ip().is_loopback() {
+    // A dual-stack listener sees IPv4 loopback as ::ffff:127.0.0.1.
+    if !peer.ip().to_canonical().is_loopback() {
         return Err(ApiError::forbidden("The admin API only answers loopback peers"));
     }
     authenticate(state, &req)?;
@@ -78,7 +79,14 @@ async fn read_json<T: for<'de> Deserialize<'de>>(req: Request<Incoming>) -> Resu
 
 async fn mint_token(state: &AppState, req: Request<Incoming>) -> ApiResult {
     let request: TokenRequest = read_json(req).await?;
-    let expires_at = request.expires_in_secs.map(|s| Instant::now() + Duration::from_secs(s));
+    let expires_at = match request.expires_in_secs {
+        Some(secs) => {
+            Some(Instant::now().checked_add(Duration::from_secs(secs)).ok_or_else(|| {
+                ApiError::bad_request("expires_in_secs is too large; leave it out for no expiry")
+            })?)
+        }
+        None => None,
+    };
     let token = state.tokens.mint(request.scopes, expires_at);
     Ok(http::json(StatusCode::OK, &TokenResponse { token }))
 }

@@ -11,7 +11,8 @@ pub const USAGE: &str = "\
 usage: momento-emulator [--listen 127.0.0.1:0] [--cache NAME]... [--token TOKEN]
                         [--retention N] [--max-wait-ms MS] [--start-at-latest]
                         [--rate-limit OPS_PER_SEC] [--max-message-bytes 4096]
-                        [--fault-500 P] [--fault-429 P] [--fault-drop P] [--fault-delay-ms MIN..MAX]";
+                        [--fault-500 P] [--fault-429 P] [--fault-drop P] [--fault-drop-after P]
+                        [--fault-delay-ms MIN..MAX]";
 
 /// Everything the emulator can be told at start-up.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +136,7 @@ fn apply(
         "--fault-500" => config.faults.p500 = probability(flag, value)?,
         "--fault-429" => config.faults.p429 = probability(flag, value)?,
         "--fault-drop" => config.faults.pdrop = probability(flag, value)?,
+        "--fault-drop-after" => config.faults.pdrop_after = probability(flag, value)?,
         "--fault-delay-ms" => config.faults.delay_ms = delay_range(value)?,
         _ => return Err(err(format!("unknown flag {flag}"))),
     }
@@ -244,7 +246,16 @@ mod tests {
         assert!(c.start_at_latest);
         assert_eq!(c.rate_limit, Some(2.5));
         assert_eq!(c.max_message_bytes, 10);
-        assert_eq!(c.faults, FaultSettings { p500: 0.5, p429: 0.25, pdrop: 1.0, delay_ms: [5, 9] });
+        assert_eq!(
+            c.faults,
+            FaultSettings {
+                p500: 0.5,
+                p429: 0.25,
+                pdrop: 1.0,
+                delay_ms: [5, 9],
+                ..FaultSettings::default()
+            }
+        );
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub struct FaultSettings {
     pub p429: f64,
     /// Probability of closing the connection without sending a byte.
     pub pdrop: f64,
+    /// Probability of doing the work (a publish is stored) and then closing the connection
+    /// without an answer: the client cannot tell whether it succeeded. An extension of the
+    /// fixed interface, for testing how clients treat ambiguous outcomes.
+    pub pdrop_after: f64,
     /// Extra latency drawn uniformly from `[min, max]` milliseconds before anything else.
     pub delay_ms: [u64; 2],
 }
@@ -29,7 +33,13 @@ pub struct FaultSettings {
 impl FaultSettings {
     /// Checks that probabilities are in `0..=1` and the delay range is ordered.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, p) in [("p500", self.p500), ("p429", self.p429), ("pdrop", self.pdrop)] {
+        let probabilities = [
+            ("p500", self.p500),
+            ("p429", self.p429),
+            ("pdrop", self.pdrop),
+            ("pdrop_after", self.pdrop_after),
+        ];
+        for (name, p) in probabilities {
             if !(0.0..=1.0).contains(&p) {
                 return Err(format!("{name} must be between 0 and 1"));
             }
@@ -50,6 +60,8 @@ pub enum Fault {
     Status429,
     /// Close the connection without a response.
     Drop,
+    /// Do the work, then close the connection without a response.
+    DropAfterWork,
 }
 
 /// How many faults of each kind were injected, as reported by `GET /_emulator/stats`.
@@ -61,6 +73,8 @@ pub struct FaultCounts {
     pub p429: u64,
     /// Dropped connections.
     pub pdrop: u64,
+    /// Connections dropped after doing the work.
+    pub pdrop_after: u64,
     /// Requests that were delayed.
     pub delay: u64,
 }
@@ -72,6 +86,7 @@ pub struct Faults {
     p500: AtomicU64,
     p429: AtomicU64,
     pdrop: AtomicU64,
+    pdrop_after: AtomicU64,
     delay: AtomicU64,
 }
 
@@ -97,6 +112,7 @@ impl Faults {
             p500: self.p500.load(Ordering::Relaxed),
             p429: self.p429.load(Ordering::Relaxed),
             pdrop: self.pdrop.load(Ordering::Relaxed),
+            pdrop_after: self.pdrop_after.load(Ordering::Relaxed),
             delay: self.delay.load(Ordering::Relaxed),
         }
     }
@@ -113,6 +129,7 @@ impl Faults {
             Fault::Status500 => &self.p500,
             Fault::Status429 => &self.p429,
             Fault::Drop => &self.pdrop,
+            Fault::DropAfterWork => &self.pdrop_after,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         Some(fault)
@@ -133,6 +150,8 @@ fn draw_fault(s: &FaultSettings) -> Option<Fault> {
         Some(Fault::Status500)
     } else if hit(s.p429) {
         Some(Fault::Status429)
+    } else if hit(s.pdrop_after) {
+        Some(Fault::DropAfterWork)
     } else {
         None
     }

@@ -81,6 +81,11 @@ pub async fn handle(state: &AppState, req: Request<Incoming>, segments: Vec<Stri
     };
     match state.faults.inject().await {
         Some(Fault::Drop) => return Outcome::Drop,
+        Some(Fault::DropAfterWork) => {
+            // The answer is thrown away: whatever was done stays done.
+            let _ = admit_and_run(state, req, route).await;
+            return Outcome::Drop;
+        }
         Some(Fault::Status500) => {
             return respond_err(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,7 +14,7 @@ fn stats_count_published_and_delivered_items() {
     assert_eq!(
         emu.stats(),
         json!({"published": 2, "delivered": 3, "subscribers_waiting": 0,
-               "faults_injected": {"p500": 0, "p429": 0, "pdrop": 0, "delay": 0}})
+               "faults_injected": {"p500": 0, "p429": 0, "pdrop": 0, "pdrop_after": 0, "delay": 0}})
     );
 }
 
@@ -66,7 +66,7 @@ fn fault_settings_are_validated_and_replaced_whole() {
     assert_eq!(emu.admin("PUT", "faults", r#"{"p500":0.25}"#).status, 204);
     assert_eq!(
         emu.admin("GET", "faults", "").json(),
-        json!({"p500": 0.25, "p429": 0.0, "pdrop": 0.0, "delay_ms": [0, 0]})
+        json!({"p500": 0.25, "p429": 0.0, "pdrop": 0.0, "pdrop_after": 0.0, "delay_ms": [0, 0]})
     );
 }
 

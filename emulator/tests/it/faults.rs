@@ -45,6 +45,23 @@ fn dropped_connection_sends_no_bytes_and_admin_is_never_faulted() {
 }
 
 #[test]
+fn drop_after_work_stores_the_message_but_answers_nothing() {
+    let emu = Emulator::start(&["--fault-drop-after", "1", "--max-wait-ms", "200"]);
+    let auth = [("Authorization", emu.token.as_str()), ("Content-Type", "text/plain")];
+    let request = request_bytes("POST", "/topics/default-cache/f", &auth, b"kept");
+    let received = exchange(emu.addr, &request).expect("exchange");
+    assert!(received.is_empty(), "got {:?}", String::from_utf8_lossy(&received));
+    assert_eq!(emu.admin("PUT", "faults", "{}").status, 204);
+    let answer = emu.subscribe("f", 0, 0);
+    assert_eq!(answer["items"][0]["item"]["value"]["text"], "kept");
+    let stats = emu.stats();
+    assert_eq!(
+        (stats["published"].as_u64(), stats["faults_injected"]["pdrop_after"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
+
+#[test]
 fn delay_is_applied_and_counted() {
     let emu = Emulator::start(&[]);
     assert_eq!(emu.admin("PUT", "faults", r#"{"delay_ms":[150,150]}"#).status, 204);

@@ -117,6 +117,8 @@ fn ndjson_lines(
                 items,
                 limits.until_idle,
             ),
+            // Event kinds added by later versions of the library: pass the cursor on.
+            Ok(_) => (json!({"cursor": sub.cursor().to_token()}), items, false),
             Err(e) => (json!({"error": error_json(&e)}), items, true),
         };
         let mut bytes = line.to_string().into_bytes();
