@@ -118,6 +118,9 @@ fn agent() -> &'static ureq::Agent {
     AGENT.get_or_init(|| {
         ureq::AgentBuilder::new()
             .redirects(0)
+            // A fresh connection per request: a server that closes a connection right after
+            // answering (as the emulator may after an error) must not fail the next request.
+            .max_idle_connections(0)
             .timeout_connect(DEFAULT_TIMEOUT)
             .timeout_read(DEFAULT_TIMEOUT)
             .timeout_write(DEFAULT_TIMEOUT)

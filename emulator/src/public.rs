@@ -87,18 +87,31 @@ pub async fn handle(state: &AppState, req: Request<Incoming>, segments: Vec<Stri
             return Outcome::Drop;
         }
         Some(Fault::Status500) => {
+            drain(req).await;
             return respond_err(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Injected fault: internal server error",
-            )
+            );
         }
         Some(Fault::Status429) => {
-            return respond_err(StatusCode::TOO_MANY_REQUESTS, "Injected fault: too many requests")
+            drain(req).await;
+            return respond_err(StatusCode::TOO_MANY_REQUESTS, "Injected fault: too many requests");
         }
         None => {}
     }
     Outcome::Respond(admit_and_run(state, req, route).await.unwrap_or_else(ApiError::into_response))
 }
+
+/// Reads and discards the body (up to the cache value limit), so that the connection can carry
+/// the client's next request: answering with a body still unread makes the server close it,
+/// racing clients that reuse pooled connections.
+async fn drain(req: Request<Incoming>) {
+    let (parts, body) = req.into_parts();
+    let _ = read_body(body, &parts.headers, MAX_DRAIN_BYTES).await;
+}
+
+/// The largest body any public request may carry (a cache value).
+const MAX_DRAIN_BYTES: usize = 5 * 1024 * 1024;
 
 fn respond_err(status: StatusCode, message: &str) -> Outcome {
     Outcome::Respond(ApiError::new(status, message).into_response())
