@@ -564,7 +564,7 @@ fn a_body_over_4_kb_round_trips_through_the_claim_check() {
     assert_eq!(envelope.body, None);
     let claim = envelope.claim_check.as_ref().expect("a claim-check pointer");
     assert_eq!((claim.cache.as_str(), claim.bytes), (CACHE, body.len()));
-    assert_eq!(claim.key, format!("claim:{}", envelope.id));
+    assert_eq!(claim.key, format!("claim:{}:{}", envelope.id, &claim.sha256[..16]));
 
     // Through the relay…
     let url = f.relay.url_for(&format!("/claims/{}/{}", claim.cache, encode_segment(&claim.key)));
@@ -581,7 +581,7 @@ fn a_body_over_4_kb_round_trips_through_the_claim_check() {
     // The claims endpoint serves claim-checks only: not dedupe records, not other caches.
     let dedupe = f.relay.url_for(&format!(
         "/claims/{CACHE}/{}",
-        encode_segment(&format!("dedupe:stripe:evt_{id}"))
+        encode_segment(&format!("dedupe:stripe:id:evt_{id}"))
     ));
     assert_error(&http("GET", &dedupe, &[], b""), 404, "claim_not_found");
     let missing = f.relay.url_for(&format!("/claims/{CACHE}/claim%3Awh_missing"));

@@ -27,7 +27,7 @@ use std::fmt;
 use serde::de::{Deserializer, Error as _, MapAccess, Visitor};
 use serde::Deserialize;
 
-use momento_topics_worker::{validate_cache_name, MAX_CACHE_TTL_SECONDS};
+use momento_topics_worker::{validate_cache_name, MAX_CACHE_TTL_SECONDS, MAX_CACHE_VALUE_BYTES};
 
 use crate::headers;
 use crate::reply::RelayError;
@@ -37,8 +37,10 @@ use crate::verify::{ProviderKind, Verifier, DEFAULT_TOLERANCE_SECS};
 /// Default `max_body_bytes`: 1 MiB, far above real webhooks (GitHub caps payloads at 25 MB but
 /// typical ones are a few KB) and far below the Workers request limit.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Largest `max_body_bytes` accepted: the Workers free plan's request body limit (100 MB).
-pub const MAX_BODY_BYTES_LIMIT: usize = 100 * 1024 * 1024;
+/// Largest `max_body_bytes` accepted: the largest value a Momento cache item can hold (5 MiB),
+/// since a body over 4 KB is stored there as a claim-check. A larger limit would let bodies in
+/// that could never be stored — a 500 on every retry instead of a 413.
+pub const MAX_BODY_BYTES_LIMIT: usize = MAX_CACHE_VALUE_BYTES;
 /// Default `dedupe_window_secs`: 24 h, the longest TTL a Momento cache item can have.
 pub const DEFAULT_DEDUPE_WINDOW_SECS: u32 = MAX_CACHE_TTL_SECONDS;
 /// Default `claim_check_ttl_secs`: 1 h for consumers to fetch a large body.
@@ -253,6 +255,15 @@ impl Source {
                 "`secrets` must list at least one non-empty secret name",
             )));
         }
+        if let Some(position) = raw.secrets.iter().position(|s| !is_binding_name(s)) {
+            // Never quote it: this is where a secret's value lands when it is pasted in place
+            // of its name.
+            return Err(context(ConfigError::new(format!(
+                "`secrets[{position}]` is not a binding name (letters, digits and `_`, not \
+                 starting with a digit); `secrets` lists the NAMES of Worker secrets, never \
+                 their values"
+            ))));
+        }
         let source = Source {
             topic: TopicTemplate::parse(&raw.topic).map_err(context)?,
             events: match raw.events {
@@ -291,7 +302,8 @@ impl Source {
     }
 
     /// Builds the source's verifier, reading each secret by name through `secret` (the Worker's
-    /// env). A secret that is not set is a 500 naming the secret, never showing a value.
+    /// env). A secret that is not set is a 500 naming the secret by its position in `secrets`:
+    /// a name can be a secret value pasted in by mistake, so it is never shown.
     ///
     /// ```
     /// use webhook_relay::config::RelayConfig;
@@ -301,7 +313,7 @@ impl Source {
     /// let env = |name: &str| (name == "NEW").then(|| "s3cret".to_owned());
     /// let err = source.verifier(&env).unwrap_err();
     /// assert_eq!(err.status(), 500);
-    /// assert!(err.message().contains("`OLD`") && !err.message().contains("s3cret"));
+    /// assert!(err.message().contains("`secrets[1]`") && !err.message().contains("OLD"));
     /// ```
     pub fn verifier(
         &self,
@@ -310,11 +322,13 @@ impl Source {
         let values = self
             .secrets
             .iter()
-            .map(|name| {
+            .enumerate()
+            .map(|(position, name)| {
                 secret(name).filter(|value| !value.is_empty()).ok_or_else(|| {
                     RelayError::Config(format!(
-                        "secret `{name}` of source `{}` is not set; add it with `wrangler secret \
-                         put {name}` (or to .dev.vars when running locally)",
+                        "the secret named by `secrets[{position}]` of source `{}` is not set; add \
+                         it with `wrangler secret put <that name>` (or to .dev.vars when running \
+                         locally)",
                         self.name
                     ))
                 })
@@ -364,6 +378,50 @@ fn check_source_name(name: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// Whether `name` can be a Worker binding: `^[A-Za-z_][A-Za-z0-9_]*$`.
+fn is_binding_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// `message` (a serde error) without the string values it quotes: `invalid type: string
+/// "whsec_…", expected a sequence` becomes `invalid type: string, expected a sequence`. A value
+/// in `RELAY_SOURCES` may be a secret pasted into the wrong place, and error messages reach HTTP
+/// bodies and logs. So does an unknown variant (a value too); other backticked names (fields,
+/// expected variants) stay.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        // Skip to the closing quote (serde quotes strings with Rust escapes).
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => break,
+                _ => {}
+            }
+        }
+        if out.ends_with(' ') {
+            out.pop();
+        }
+    }
+    const VARIANT: &str = "unknown variant `";
+    if let Some(start) = out.find(VARIANT) {
+        let value = start + VARIANT.len();
+        if let Some(len) = out[value..].find('`') {
+            out.replace_range(start + VARIANT.len() - 2..value + len + 1, "");
+        }
+    }
+    out
+}
+
 fn forward_headers(names: Vec<String>) -> Result<Vec<String>, ConfigError> {
     names
         .into_iter()
@@ -411,11 +469,11 @@ impl RelayConfig {
     /// use webhook_relay::config::RelayConfig;
     /// let err = RelayConfig::parse(r#"{"gh": {"provider": "gitlab", "secrets": ["S"], "topic": "t"}}"#, "c")
     ///     .unwrap_err();
-    /// assert!(err.message().starts_with("source `gh`: unknown variant `gitlab`"));
+    /// assert!(err.message().starts_with("source `gh`: unknown variant, expected one of `github`"));
     /// ```
     pub fn parse(json: &str, default_cache: &str) -> Result<RelayConfig, ConfigError> {
         let entries: Ordered = serde_json::from_str(json).map_err(|e| {
-            let message = e.to_string();
+            let message = without_quoted_values(&e.to_string());
             if message.starts_with("source `") {
                 ConfigError::new(message)
             } else {
@@ -480,7 +538,7 @@ impl<'de> Deserialize<'de> for Ordered {
                 while let Some(name) = map.next_key::<String>()? {
                     let in_source = |e: &dyn fmt::Display| {
                         // The parser appends the position to the final error; drop the inner one.
-                        let text = e.to_string();
+                        let text = without_quoted_values(&e.to_string());
                         let text = text.split(" at line ").next().unwrap_or_default().to_owned();
                         A::Error::custom(format!("source `{name}`: {text}"))
                     };
@@ -611,7 +669,11 @@ mod tests {
         let only_new = |name: &str| (name == "GH").then(|| "new".to_owned());
         let err = github.verifier(&only_new).unwrap_err();
         assert_eq!(err.code(), "invalid_config");
-        assert!(err.message().contains("secret `GH_OLD` of source `github` is not set"));
+        assert_eq!(
+            err.message(),
+            "relay misconfigured: the secret named by `secrets[1]` of source `github` is not set; add it with \
+             `wrangler secret put <that name>` (or to .dev.vars when running locally)"
+        );
         let empty = |_: &str| Some(String::new());
         assert!(github.verifier(&empty).is_err(), "an empty secret counts as unset");
     }
@@ -623,6 +685,97 @@ mod tests {
         let err = svix.verifier(&|_| Some("not-a-whsec-secret".to_owned())).unwrap_err();
         assert_eq!(err.status(), 500);
         assert!(!err.message().contains("not-a-whsec-secret"));
+    }
+
+    #[test]
+    fn a_secret_value_in_place_of_its_name_is_never_shown() {
+        let value = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let with_secrets = |secrets: &str| {
+            format!(r#"{{"gh": {{"provider": "github", "secrets": {secrets}, "topic": "t"}}}}"#)
+        };
+        let shown = |err: &RelayError| {
+            let reply = err.clone().into_reply();
+            assert_eq!((reply.status, err.code()), (500, "invalid_config"));
+            reply.body.contains(value) || err.message().contains(value)
+        };
+
+        // Not a binding name (`+`, `/`, `=`, a leading digit): refused when parsed, by position.
+        for bad in ["s3cr3t+/==", "0a1b2c3d4e5f", "whsec_abc def"] {
+            let err =
+                RelayConfig::parse(&with_secrets(&format!(r#"["OK", "{bad}"]"#)), "c").unwrap_err();
+            assert!(err.message().starts_with("source `gh`: `secrets[1]` is not a binding name"));
+            assert!(!err.message().contains(bad), "{err}");
+            assert!(!RelayError::from(err).into_reply().body.contains(bad));
+        }
+
+        // A string where a list belongs: serde's type error would quote it.
+        let err = RelayConfig::parse(&with_secrets(&format!("{value:?}")), "c").unwrap_err();
+        assert!(
+            err.message().starts_with("source `gh`: invalid type: string, expected a sequence"),
+            "the quoted value is dropped: {err}"
+        );
+        assert!(!shown(&err.into()));
+
+        // Looks like a binding name, so it parses; not being set must not show it either.
+        let config = RelayConfig::parse(&with_secrets(&format!(r#"["{value}"]"#)), "c").unwrap();
+        let err = config.source("gh").unwrap().verifier(&|_| None).unwrap_err();
+        assert!(err.message().contains("`secrets[0]`"), "{err:?}");
+        assert!(!shown(&err));
+
+        // A value anywhere else is not quoted either.
+        let err = RelayConfig::parse(
+            &format!(r#"{{"gh": {{"provider": "github", "secrets": ["S"], "topic": "t", "events": "{value}"}}}}"#),
+            "c",
+        )
+        .unwrap_err();
+        assert!(err.message().starts_with("source `gh`: invalid type: string, expected a seq"));
+        let err = RelayConfig::parse(
+            &format!(r#"{{"gh": {{"provider": "{value}", "secrets": ["S"], "topic": "t"}}}}"#),
+            "c",
+        )
+        .unwrap_err();
+        assert!(err.message().starts_with("source `gh`: unknown variant, expected one of"));
+        assert!(!err.message().contains(value), "{err}");
+        let err = RelayConfig::parse(&format!("{value:?}"), "c").unwrap_err();
+        assert!(!err.message().contains(value), "{err}");
+        assert!(err.message().contains("JSON object"), "{err}");
+    }
+
+    #[test]
+    fn binding_names_and_quoted_values() {
+        for good in ["A", "_", "GITHUB_WEBHOOK_SECRET", "a1_b2"] {
+            assert!(is_binding_name(good), "{good}");
+        }
+        for bad in ["", "1A", "A-B", "A B", "é", "A=", "a.b"] {
+            assert!(!is_binding_name(bad), "{bad}");
+        }
+        assert_eq!(
+            without_quoted_values(r#"invalid value: string "a\"b \\ c", expected x"#),
+            "invalid value: string, expected x"
+        );
+        assert_eq!(without_quoted_values("unknown field `x`"), "unknown field `x`");
+        assert_eq!(without_quoted_values(r#"open "never closed"#), "open");
+        assert_eq!(
+            without_quoted_values("unknown variant `s3cret`, expected one of `a`, `b`"),
+            "unknown variant, expected one of `a`, `b`"
+        );
+    }
+
+    #[test]
+    fn max_body_bytes_stops_at_what_a_claim_check_can_store() {
+        let with_max = |n: usize| {
+            format!(
+                r#"{{"gh": {{"provider":"github","secrets":["S"],"topic":"t","max_body_bytes":{n}}}}}"#
+            )
+        };
+        let max = RelayConfig::parse(&with_max(MAX_CACHE_VALUE_BYTES), "c").unwrap();
+        assert_eq!(max.source("gh").unwrap().max_body_bytes, 5 * 1024 * 1024);
+        let err = RelayConfig::parse(&with_max(MAX_CACHE_VALUE_BYTES + 1), "c").unwrap_err();
+        assert_eq!(
+            err.message(),
+            "source `gh`: `max_body_bytes` must be in 1..=5242880, not 5242881"
+        );
+        assert!(RelayConfig::parse(&with_max(100 * 1024 * 1024), "c").is_err());
     }
 
     #[test]

@@ -8,15 +8,18 @@
 use std::time::Duration;
 
 use futures::future::{select, Either};
+use futures::Future;
 use futures::{stream, Stream, StreamExt};
 use momento_topics_worker::{
-    RetryPolicy, Subscription, SubscriptionCursor, SubscriptionEvent, TopicClient,
+    Error as TopicError, ErrorKind, RetryPolicy, Subscription, SubscriptionCursor,
+    SubscriptionEvent, TopicClient,
 };
 use serde_json::json;
 use worker::{console_error, event, js_sys, Context, Date, Delay, Env, Headers, Request, Response};
 
 use crate::body::{check_content_length, BodyBuffer};
 use crate::config::RelayConfig;
+use crate::deadline::{self, Deadline};
 use crate::envelope::CLAIM_KEY_PREFIX;
 use crate::relay::{handle_webhook, Backend, Webhook};
 use crate::reply::{RelayError, Reply};
@@ -25,15 +28,12 @@ use crate::sse;
 
 /// Cache used when a source names none, unless `RELAY_DEFAULT_CACHE` says otherwise.
 const DEFAULT_CACHE: &str = "default-cache";
-/// Per Momento call while handling a webhook. With [`PUBLISH_RETRY`] a call gives up within
-/// about 9 s, inside GitHub's 10 s delivery timeout, and answers 503 so the sender retries.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
-/// Transient failures (5xx, 429, timeouts, network) are retried this often within the request.
-const PUBLISH_RETRY: RetryPolicy = RetryPolicy {
-    max_retries: 3,
-    initial_delay: Duration::from_millis(100),
-    max_delay: Duration::from_secs(1),
-};
+/// Per Momento call (each attempt) outside webhooks: `/claims` and `/healthz`. Webhooks use
+/// [`deadline::CALL_TIMEOUT`] and, on top, the request's [`deadline::BUDGET`] (the arithmetic is
+/// in [`crate::deadline`]).
+const REQUEST_TIMEOUT: Duration = deadline::CALL_TIMEOUT;
+/// Transient failures (5xx, 429, timeouts, network) are retried this often within a call.
+const RETRY: RetryPolicy = deadline::CALL_RETRY;
 /// Long-polls per SSE response by default, and the most `?max_polls=` may ask for. Each poll is
 /// a subrequest, which Workers cap per request; the browser reconnects with `Last-Event-ID`.
 const MAX_POLLS: u64 = 25;
@@ -97,7 +97,7 @@ fn client(env: &Env, request_timeout: Duration) -> Result<TopicClient, RelayErro
     TopicClient::builder()
         .from_env(env)
         .request_timeout(request_timeout)
-        .retry_policy(PUBLISH_RETRY)
+        .retry_policy(RETRY)
         .build()
         .map_err(|e| RelayError::from_momento(&e))
 }
@@ -136,11 +136,7 @@ fn viewer(env: &Env) -> Result<Response, RelayError> {
     let set = |name: &str, value: &str| headers.set(name, value).map_err(internal);
     set("Content-Type", "text/html; charset=utf-8")?;
     set("Cache-Control", "no-store")?;
-    // Inline script and style only; connections back to the relay only.
-    set(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-    )?;
+    set("Content-Security-Policy", crate::viewer::CONTENT_SECURITY_POLICY)?;
     Ok(Response::from_bytes(page.into_bytes()).map_err(internal)?.with_headers(headers))
 }
 
@@ -153,8 +149,30 @@ fn health(env: &Env) -> Result<Response, RelayError> {
 
 // ----- POST /hooks/{source} ------------------------------------------------------------------
 
-/// The Momento side of the pipeline.
-struct Momento(TopicClient);
+/// The Momento side of the pipeline. Every call is also bounded by the request's deadline, so
+/// that the up to four calls of one webhook end within [`deadline::BUDGET`] of its arrival.
+struct Momento {
+    client: TopicClient,
+    deadline: Deadline,
+}
+
+impl Momento {
+    /// Runs `call` until it ends or the deadline passes; a call cut off is dropped, which
+    /// aborts its fetch, and fails as a timeout (503, outcome unknown for a publish).
+    async fn within<T>(
+        &self,
+        call: impl Future<Output = momento_topics_worker::Result<T>>,
+    ) -> momento_topics_worker::Result<T> {
+        let expired = || TopicError::new(ErrorKind::Timeout, self.deadline.expired_message());
+        let Some(left) = self.deadline.remaining(Date::now().as_millis()) else {
+            return Err(expired());
+        };
+        match select(Box::pin(call), Box::pin(Delay::from(left))).await {
+            Either::Left((result, _)) => result,
+            Either::Right(((), _)) => Err(expired()),
+        }
+    }
+}
 
 impl Backend for Momento {
     async fn publish(
@@ -163,7 +181,7 @@ impl Backend for Momento {
         topic: &str,
         message: &str,
     ) -> momento_topics_worker::Result<()> {
-        self.0.publish(cache, topic, message).await
+        self.within(self.client.publish(cache, topic, message)).await
     }
 
     async fn cache_get(
@@ -171,7 +189,7 @@ impl Backend for Momento {
         cache: &str,
         key: &str,
     ) -> momento_topics_worker::Result<Option<Vec<u8>>> {
-        self.0.cache_get(cache, key).await
+        self.within(self.client.cache_get(cache, key)).await
     }
 
     async fn cache_set(
@@ -181,15 +199,17 @@ impl Backend for Momento {
         value: &[u8],
         ttl_secs: u32,
     ) -> momento_topics_worker::Result<()> {
-        self.0.cache_set(cache, key, value.to_vec(), ttl_secs).await
+        self.within(self.client.cache_set(cache, key, value.to_vec(), ttl_secs)).await
     }
 }
 
 async fn hook(mut req: Request, env: &Env, name: &str) -> Result<Response, RelayError> {
+    // The sender's clock started before this: count the budget from the request's arrival.
+    let deadline = Deadline::starting_at(Date::now().as_millis(), deadline::BUDGET);
     let config = load_config(env)?;
     let source = config.source(name).ok_or_else(|| RelayError::UnknownSource(name.into()))?;
     let verifier = source.verifier(&|secret| read(env, secret))?;
-    let backend = Momento(client(env, REQUEST_TIMEOUT)?);
+    let backend = Momento { client: client(env, deadline::CALL_TIMEOUT)?, deadline };
     check_content_length(header(&req, "content-length").as_deref(), source.max_body_bytes)?;
     let body = read_body(&mut req, source.max_body_bytes).await?;
     let headers = req.headers();

@@ -10,7 +10,9 @@
 //! `body` is `{"text": …}` for UTF-8 bodies and `{"base64": …}` (standard, padded) otherwise. A
 //! Momento message holds at most 4 KB, so when the envelope would be larger the body goes to the
 //! Momento cache and the envelope carries a pointer instead — a claim-check:
-//! `"claim_check":{"cache":"default-cache","key":"claim:wh_3f1c…","bytes":51234,"sha256":"…"}`.
+//! `"claim_check":{"cache":"default-cache","key":"claim:wh_3f1c…:9b1d…","bytes":51234,"sha256":"…"}`
+//! (the key is the envelope id and 16 hex digits of the body's SHA-256, so two different bodies
+//! under one delivery id never share a key).
 //! Fetch it with the cache API (`GET /cache/{cache}?key=…`), [`crate::relay::resolve_body`], or
 //! the relay's `GET /claims/{cache}/{key}`.
 
@@ -32,6 +34,8 @@ pub const MAX_META_BYTES: usize = 128;
 
 /// Every claim-check key starts with this, so the claims endpoint can serve nothing else.
 pub const CLAIM_KEY_PREFIX: &str = "claim:";
+/// Hex digits of the body's SHA-256 in a claim-check key.
+pub const CLAIM_KEY_HASH_HEX: usize = 16;
 
 /// A relayed webhook. See the module docs for the JSON form.
 ///
@@ -126,7 +130,7 @@ impl Body {
 /// ```
 /// use webhook_relay::envelope::ClaimCheck;
 /// let claim = ClaimCheck::for_body("default-cache", "wh_1", b"big body");
-/// assert_eq!(claim.key, "claim:wh_1");
+/// assert_eq!(claim.key, format!("claim:wh_1:{}", &claim.sha256[..16]));
 /// assert_eq!(claim.bytes, 8);
 /// assert!(claim.matches(b"big body"));
 /// assert!(!claim.matches(b"big bodY"));
@@ -144,18 +148,24 @@ pub struct ClaimCheck {
 }
 
 impl ClaimCheck {
-    /// The claim-check for `body` of the envelope `id`, stored in `cache`.
+    /// The claim-check for `body` of the envelope `id`, stored in `cache` under
+    /// `claim:{id}:{first 16 hex digits of SHA-256(body)}`. The envelope id depends only on the
+    /// source and the delivery id, so without the hash a second, different body sent with the
+    /// same delivery id would overwrite the first one's claim-check.
     ///
     /// ```
     /// # use webhook_relay::envelope::ClaimCheck;
-    /// assert_eq!(ClaimCheck::for_body("c", "wh_2", b"").sha256.len(), 64);
+    /// let claim = ClaimCheck::for_body("c", "wh_2", b"");
+    /// assert_eq!(claim.sha256.len(), 64);
+    /// assert_eq!(claim.key, "claim:wh_2:e3b0c44298fc1c14"); // SHA-256 of nothing
     /// ```
     pub fn for_body(cache: &str, id: &str, body: &[u8]) -> ClaimCheck {
+        let sha256 = hex::encode(Sha256::digest(body));
         ClaimCheck {
             cache: cache.to_owned(),
-            key: format!("{CLAIM_KEY_PREFIX}{id}"),
+            key: format!("{CLAIM_KEY_PREFIX}{id}:{}", &sha256[..CLAIM_KEY_HASH_HEX]),
             bytes: body.len(),
-            sha256: hex::encode(Sha256::digest(body)),
+            sha256,
         }
     }
 
@@ -232,7 +242,10 @@ impl Envelope {
 
     /// Serialises the envelope for publishing. When it is over `limit` bytes, the body moves
     /// to a claim-check in `cache` and, should that still be too large (very long header
-    /// values), the headers are dropped too. `raw_body` must be the bytes `self.body` holds.
+    /// values), the headers are dropped too. `raw_body` is the request body: `self.body` holds
+    /// it, or is `None` when `raw_body` alone is over `limit` — such a body could never travel
+    /// inline (its JSON form is at least as long), so it goes straight to a claim-check without
+    /// ever being serialised inline.
     ///
     /// ```
     /// use webhook_relay::envelope::{Body, Envelope};
@@ -241,7 +254,7 @@ impl Envelope {
     /// e.body = Some(Body::from_bytes(&big));
     /// let out = e.into_message(&big, "default-cache", 4096).unwrap();
     /// let claim = out.claim.expect("claim-checked");
-    /// assert_eq!((claim.key.as_str(), claim.bytes), ("claim:wh_1", 5000));
+    /// assert!(claim.key.starts_with("claim:wh_1:") && claim.bytes == 5000);
     /// assert!(out.message.len() < 4096 && !out.message.contains("xxxx"));
     /// ```
     pub fn into_message(
@@ -250,9 +263,11 @@ impl Envelope {
         cache: &str,
         limit: usize,
     ) -> Result<Outgoing, RelayError> {
-        let inline = self.to_json();
-        if inline.len() <= limit {
-            return Ok(Outgoing { message: inline, claim: None });
+        if raw_body.len() <= limit {
+            let inline = self.to_json();
+            if inline.len() <= limit {
+                return Ok(Outgoing { message: inline, claim: None });
+            }
         }
         let claim = ClaimCheck::for_body(cache, &self.id, raw_body);
         self.body = None;
@@ -377,6 +392,31 @@ mod tests {
         let back = Envelope::parse(&over.message).unwrap();
         assert_eq!((back.body, back.claim_check), (None, Some(claim)));
         assert_eq!(back.headers.len(), 1, "headers kept when the pointer fits");
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_claim_checked_without_an_inline_copy() {
+        // The relay leaves `body` empty for such bodies; the raw length alone decides.
+        let body = vec![b'x'; 4097];
+        let mut envelope = sample(b"");
+        envelope.body = None;
+        let out = envelope.into_message(&body, "c", 4096).unwrap();
+        let claim = out.claim.expect("claim-checked on the raw length");
+        assert_eq!(claim.bytes, 4097);
+        assert!(claim.matches(&body));
+        let back = Envelope::parse(&out.message).unwrap();
+        assert_eq!((back.body, back.claim_check), (None, Some(claim)));
+    }
+
+    #[test]
+    fn claim_keys_differ_for_different_bodies_of_one_delivery() {
+        let id = envelope_id("github", Some("d-1"), 0, 0, b"");
+        let a = ClaimCheck::for_body("c", &id, b"first body");
+        let b = ClaimCheck::for_body("c", &id, b"second body");
+        assert_ne!(a.key, b.key);
+        assert_eq!(a.key, format!("claim:{id}:{}", &a.sha256[..16]));
+        assert_eq!(a.key.len(), "claim:".len() + id.len() + 1 + 16);
+        assert_eq!(a.key, ClaimCheck::for_body("other", &id, b"first body").key);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`envelope`]: what is published, and the claim-check for bodies over Momento's 4 KB limit;
 //! - [`relay`]: the webhook pipeline (verify → filter → dedupe → publish → record), written
 //!   against a small [`relay::Backend`] trait so its ordering is tested without a network;
+//! - [`deadline`]: the time budget a webhook request's Momento calls share;
 //! - [`reply`], [`route`], [`body`], [`sse`], [`viewer`], [`time`]: HTTP answers, routing, the
 //!   body-size limit, SSE frames, the viewer page, timestamps.
 //!
@@ -33,6 +34,7 @@
 
 pub mod body;
 pub mod config;
+pub mod deadline;
 pub mod envelope;
 pub mod headers;
 pub mod relay;

@@ -187,13 +187,17 @@ fn build_envelope(
         received_at: rfc3339_millis(hook.received_at_ms),
         headers: headers::select(hook.headers, &source.forward_headers, secret_header),
         content_type: content_type.map(|t| truncate(&t, headers::MAX_VALUE_BYTES).to_owned()),
-        body: Some(Body::from_bytes(hook.body)),
+        // A body over the message limit can only travel as a claim-check: do not copy (or
+        // base64) it into the envelope first; `into_message` goes by its length.
+        body: (hook.body.len() <= MAX_MESSAGE_BYTES).then(|| Body::from_bytes(hook.body)),
         claim_check: None,
     }
 }
 
 /// The cache key recording that `delivery_id` of `source` was published, or `None` when the
-/// request has no delivery id or the source's dedupe window is 0.
+/// request has no delivery id or the source's dedupe window is 0: `dedupe:{source}:id:{id}`, or
+/// `dedupe:{source}:h:{sha256 hex}` for ids over [`MAX_DEDUPE_ID_BYTES`]. The two tags keep a
+/// literal id that looks like a hash from sharing a key with a hashed long id.
 ///
 /// ```
 /// use webhook_relay::config::RelayConfig;
@@ -201,9 +205,9 @@ fn build_envelope(
 /// let config = RelayConfig::parse(
 ///     r#"{"gh": {"provider": "github", "secrets": ["S"], "topic": "t"}}"#, "c").unwrap();
 /// let gh = config.source("gh").unwrap();
-/// assert_eq!(dedupe_key(gh, Some("72d3162e")).as_deref(), Some("dedupe:gh:72d3162e"));
+/// assert_eq!(dedupe_key(gh, Some("72d3162e")).as_deref(), Some("dedupe:gh:id:72d3162e"));
 /// assert_eq!(dedupe_key(gh, None), None);
-/// assert!(dedupe_key(gh, Some(&"x".repeat(500))).unwrap().starts_with("dedupe:gh:sha256:"));
+/// assert!(dedupe_key(gh, Some(&"x".repeat(500))).unwrap().starts_with("dedupe:gh:h:"));
 /// ```
 pub fn dedupe_key(source: &Source, delivery_id: Option<&str>) -> Option<String> {
     let id = delivery_id.filter(|id| !id.is_empty())?;
@@ -211,9 +215,9 @@ pub fn dedupe_key(source: &Source, delivery_id: Option<&str>) -> Option<String> 
         return None;
     }
     Some(if id.len() <= MAX_DEDUPE_ID_BYTES {
-        format!("dedupe:{}:{id}", source.name)
+        format!("dedupe:{}:id:{id}", source.name)
     } else {
-        format!("dedupe:{}:sha256:{}", source.name, hex::encode(Sha256::digest(id.as_bytes())))
+        format!("dedupe:{}:h:{}", source.name, hex::encode(Sha256::digest(id.as_bytes())))
     })
 }
 

@@ -112,26 +112,52 @@ pub fn comment(text: &str) -> String {
 }
 
 /// One event. Each line of `data` becomes its own `data:` line (SSE joins them back with
-/// `\n`); carriage returns are dropped, because SSE treats them as line ends too.
+/// `\n`). Every SSE line ending counts — `\r\n`, a lone `\r` and `\n` — so no data can end a
+/// line early and smuggle in an `id:` or `event:` field. The event name loses any CR and LF,
+/// and the id is two integers, so neither can break its line either.
 ///
 /// ```
 /// use webhook_relay::sse::{frame, EventId};
 /// let id = EventId { page: 7, sequence: 1 };
 /// assert_eq!(frame("webhook", Some(id), "{}"), "event: webhook\nid: 7:1\ndata: {}\n\n");
 /// assert_eq!(frame("message", None, "a\r\nb"), "event: message\ndata: a\ndata: b\n\n");
+/// assert_eq!(frame("message", None, "a\rid: 9:0"), "event: message\ndata: a\ndata: id: 9:0\n\n");
 /// ```
 pub fn frame(event: &str, id: Option<EventId>, data: &str) -> String {
-    let mut out = format!("event: {event}\n");
+    let mut out = String::with_capacity(data.len() + 64);
+    out.push_str("event: ");
+    out.extend(event.chars().filter(|c| !matches!(c, '\r' | '\n')));
+    out.push('\n');
     if let Some(id) = id {
         out.push_str(&format!("id: {id}\n"));
     }
-    for line in data.split('\n') {
+    for line in lines(data) {
         out.push_str("data: ");
-        out.push_str(line.trim_end_matches('\r'));
+        out.push_str(line);
         out.push('\n');
     }
     out.push('\n');
     out
+}
+
+/// `text` split at every SSE line ending: `\r\n`, `\r` or `\n`. Like `str::split`, an ending
+/// at the very end yields a last, empty line, so the data round-trips exactly (with `\n`).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\r', '\n']) {
+            Some(at) => {
+                let skip = if current[at..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&current[at + skip..]);
+                Some(&current[..at])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 /// The frame for one subscription event.
@@ -237,6 +263,39 @@ mod tests {
         );
         let at_zero = Discontinuity { new_topic_sequence: 0, ..gap };
         assert!(!event_frame(&SubscriptionEvent::Discontinuity(at_zero)).contains("id:"));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_cannot_inject_fields() {
+        let hostile = "x\rid: 9:0\revent: webhook";
+        let text = frame("message", Some(EventId { page: 1, sequence: 2 }), hostile);
+        assert_eq!(
+            text,
+            "event: message\nid: 1:2\ndata: x\ndata: id: 9:0\ndata: event: webhook\n\n"
+        );
+        // What an SSE parser sees: every line is one of ours.
+        let fields: Vec<&str> = lines(&text).filter(|l| !l.is_empty()).collect();
+        assert_eq!(fields.iter().filter(|l| l.starts_with("id:")).count(), 1, "{fields:?}");
+        assert_eq!(fields.iter().filter(|l| l.starts_with("event:")).count(), 1, "{fields:?}");
+        // The same through a published message.
+        assert_eq!(
+            event_frame(&item(hostile.into(), 1, 2)),
+            "event: message\nid: 1:2\ndata: x\ndata: id: 9:0\ndata: event: webhook\n\n"
+        );
+    }
+
+    #[test]
+    fn every_line_ending_splits_data_and_event_names_stay_on_their_line() {
+        assert_eq!(lines("a\r\nb\rc\nd").collect::<Vec<_>>(), ["a", "b", "c", "d"]);
+        assert_eq!(lines("a\r\r\nb").collect::<Vec<_>>(), ["a", "", "b"]);
+        assert_eq!(lines("\r").collect::<Vec<_>>(), ["", ""]);
+        assert_eq!(lines("").collect::<Vec<_>>(), [""]);
+        assert_eq!(frame("message", None, "end\r"), "event: message\ndata: end\ndata: \n\n");
+        assert_eq!(
+            frame("a\rid: 1:1\nb", None, "d"),
+            "event: aid: 1:1b\ndata: d\n\n",
+            "CR and LF are dropped from the event name"
+        );
     }
 
     #[test]

@@ -9,6 +9,15 @@
 
 const TEMPLATE: &str = include_str!("viewer.html");
 
+/// The page's `Content-Security-Policy`: inline script and style only, connections back to the
+/// relay only, `data:` images (icons), and never framed by another page (clickjacking).
+///
+/// ```
+/// assert!(webhook_relay::viewer::CONTENT_SECURITY_POLICY.contains("frame-ancestors 'none'"));
+/// ```
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'unsafe-inline'; \
+     style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
+
 /// The page, with `default_topic` (comma-separated topics) as the topic to watch when the URL
 /// names none.
 ///
@@ -50,6 +59,21 @@ mod tests {
         let page = page(r#""><script>alert(1)</script>"#);
         assert!(!page.contains("<script>alert(1)"));
         assert!(page.contains(r#"data-default-topic="&quot;&gt;&lt;script&gt;alert(1)"#));
+    }
+
+    #[test]
+    fn the_policy_allows_data_images_and_forbids_framing() {
+        let directives: Vec<&str> = CONTENT_SECURITY_POLICY.split("; ").collect();
+        assert_eq!(
+            directives,
+            [
+                "default-src 'self'",
+                "script-src 'unsafe-inline'",
+                "style-src 'unsafe-inline'",
+                "img-src data:",
+                "frame-ancestors 'none'",
+            ]
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ type Cache = HashMap<(String, String), (Vec<u8>, u32)>;
 struct Memory {
     published: RefCell<Vec<(String, String, String)>>,
     cache: RefCell<Cache>,
-    /// Every call in order, e.g. `get dedupe:gh:d-1`.
+    /// Every call in order, e.g. `get dedupe:gh:id:d-1`.
     log: RefCell<Vec<String>>,
     failures: RefCell<VecDeque<(Op, TopicError)>>,
 }
@@ -208,9 +208,9 @@ fn github_push_is_published_once_with_its_envelope() {
     assert_eq!(
         memory.log(),
         [
-            "get dedupe:github:72d3162e-cc78",
+            "get dedupe:github:id:72d3162e-cc78",
             "publish github.push",
-            "set dedupe:github:72d3162e-cc78 ttl=86400",
+            "set dedupe:github:id:72d3162e-cc78 ttl=86400",
         ]
     );
 }
@@ -417,7 +417,7 @@ fn slack_retries_dedupe_on_the_event_id() {
 fn the_dedupe_window_is_the_records_ttl_and_zero_turns_it_off() {
     let memory = Memory::default();
     send(&memory, "custom", &signed("custom", b"x", "c-1", &[]));
-    assert_eq!(memory.log().last().unwrap(), "set dedupe:custom:c-1 ttl=60");
+    assert_eq!(memory.log().last().unwrap(), "set dedupe:custom:id:c-1 ttl=60");
 
     let memory = Memory::default();
     let request = signed("nodedupe", b"{}", "n-1", &[]);
@@ -489,7 +489,7 @@ fn a_failed_dedupe_lookup_is_503_and_publishes_nothing() {
     let memory = Memory::default();
     memory.fail_next(Op::Get, TopicError::from_http_status(500, "Injected fault"));
     assert_eq!(send(&memory, "github", &signed("github", b"{}", "d", &[])).0, 503);
-    assert_eq!(memory.log(), ["get dedupe:github:d"]);
+    assert_eq!(memory.log(), ["get dedupe:github:id:d"]);
 }
 
 #[test]
@@ -519,15 +519,15 @@ fn a_large_body_is_claim_checked_before_the_pointer_is_published() {
     let claim = envelope.claim_check.clone().expect("a pointer");
     assert_eq!(envelope.body, None);
     assert_eq!(claim.cache, "default-cache");
-    assert_eq!(claim.key, format!("{CLAIM_KEY_PREFIX}{}", envelope.id));
+    assert_eq!(claim.key, format!("{CLAIM_KEY_PREFIX}{}:{}", envelope.id, &claim.sha256[..16]));
     assert_eq!(claim.bytes, body.len());
     assert_eq!(
         memory.log(),
         [
-            "get dedupe:shopify:big-1".to_owned(),
+            "get dedupe:shopify:id:big-1".to_owned(),
             format!("set {} ttl=120", claim.key),
             "publish shopify.orders.create".to_owned(),
-            "set dedupe:shopify:big-1 ttl=86400".to_owned(),
+            "set dedupe:shopify:id:big-1 ttl=86400".to_owned(),
         ]
     );
     assert_eq!(block_on(resolve_body(&memory, &envelope)), Ok(body));
@@ -564,8 +564,37 @@ fn the_dedupe_key_hashes_long_delivery_ids() {
     let github = config.source("github").unwrap();
     let long = "d".repeat(MAX_DEDUPE_ID_BYTES + 1);
     let key = dedupe_key(github, Some(&long)).unwrap();
-    assert_eq!(key.len(), "dedupe:github:sha256:".len() + 64);
+    let hash = hex::encode(Sha256::digest(long.as_bytes()));
+    assert_eq!(key, format!("dedupe:github:h:{hash}"));
     assert_eq!(dedupe_key(github, Some("")), None);
     let exact = "d".repeat(MAX_DEDUPE_ID_BYTES);
-    assert_eq!(dedupe_key(github, Some(&exact)).unwrap(), format!("dedupe:github:{exact}"));
+    assert_eq!(dedupe_key(github, Some(&exact)).unwrap(), format!("dedupe:github:id:{exact}"));
+}
+
+#[test]
+fn a_literal_id_that_looks_hashed_never_shares_a_key_with_a_hashed_long_id() {
+    let config = config();
+    let github = config.source("github").unwrap();
+    let long = "d".repeat(MAX_DEDUPE_ID_BYTES + 1);
+    let hashed = dedupe_key(github, Some(&long)).unwrap();
+    let hash = hex::encode(Sha256::digest(long.as_bytes()));
+    // The old scheme used `dedupe:{source}:sha256:{hash}` for both kinds.
+    for literal in [format!("sha256:{hash}"), format!("h:{hash}")] {
+        let key = dedupe_key(github, Some(&literal)).unwrap();
+        assert_ne!(key, hashed, "{literal}");
+        assert_eq!(key, format!("dedupe:github:id:{literal}"));
+    }
+}
+
+#[test]
+fn a_body_over_the_message_limit_is_not_inlined_into_the_envelope() {
+    let memory = Memory::default();
+    let body = vec![b'y'; MAX_MESSAGE_BYTES + 1];
+    let (status, reply, _) = send(&memory, "shopify", &signed("shopify", &body, "big-4", &[]));
+    assert_eq!((status, reply["claim_check"].as_bool()), (200, Some(true)));
+    let (_, envelope) = only_envelope(&memory);
+    let message = &memory.published()[0].2;
+    assert!(message.len() <= MAX_MESSAGE_BYTES && !message.contains("yyyy"));
+    let claim = envelope.claim_check.expect("claim-checked");
+    assert_eq!((claim.bytes, claim.matches(&body)), (MAX_MESSAGE_BYTES + 1, true));
 }
