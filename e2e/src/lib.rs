@@ -40,6 +40,33 @@ use std::time::{Duration, Instant};
 /// How long [`wait_until`] polls before failing the test.
 pub const WAIT_DEADLINE: Duration = Duration::from_secs(30);
 
+/// The fixture shared by every test of one test binary: started by the first test that asks,
+/// once even if starting fails, so that every test reports the same error instead of retrying.
+///
+/// ```no_run
+/// use std::sync::OnceLock;
+/// static CELL: OnceLock<Result<String, String>> = OnceLock::new();
+/// let fixture: &String = e2e_tests::shared_fixture(&CELL, || "started".to_string(), "demo");
+/// ```
+pub fn shared_fixture<T>(
+    cell: &'static std::sync::OnceLock<Result<T, String>>,
+    start: impl FnOnce() -> T,
+    what: &str,
+) -> &'static T {
+    let started = cell.get_or_init(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(start)).map_err(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        })
+    });
+    match started {
+        Ok(fixture) => fixture,
+        Err(why) => panic!("the shared {what} fixture failed to start: {why}"),
+    }
+}
+
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

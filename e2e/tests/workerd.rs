@@ -6,10 +6,11 @@
 
 use base64::Engine as _;
 use e2e_tests::WranglerDev;
-use e2e_tests::{encode_segment, http, unique_name, workspace_root, Emulator, HttpResponse};
+use e2e_tests::{
+    encode_segment, http, shared_fixture, unique_name, workspace_root, Emulator, HttpResponse,
+};
 use momento_topics_worker::RetryPolicy;
 use serde_json::{json, Value};
-use std::panic::AssertUnwindSafe;
 use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 const CACHE: &str = "default-cache";
@@ -25,19 +26,7 @@ static FAULTS: RwLock<()> = RwLock::new(());
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Result<Fixture, String>> = OnceLock::new();
-    let started = FIXTURE.get_or_init(|| {
-        // Start once even if it fails, so every test reports the same error without retrying.
-        std::panic::catch_unwind(AssertUnwindSafe(start_fixture)).map_err(|e| {
-            e.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
-        })
-    });
-    match started {
-        Ok(fixture) => fixture,
-        Err(why) => panic!("the shared emulator + wrangler fixture failed to start: {why}"),
-    }
+    shared_fixture(&FIXTURE, start_fixture, "emulator + wrangler")
 }
 
 fn start_fixture() -> Fixture {
