@@ -26,11 +26,13 @@
 #![warn(missing_docs)]
 
 mod emulator;
+mod faults;
 mod http;
 mod process;
 mod wrangler;
 
 pub use emulator::Emulator;
+pub use faults::{fault_scope, faults_untouched, FaultScope};
 pub use http::{encode_segment, http, http_with_timeout, try_http, HttpResponse};
 pub use wrangler::{WranglerBuilder, WranglerDev};
 

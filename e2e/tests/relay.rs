@@ -3,16 +3,17 @@
 //! uses its own event names, so its own topics. Requests are signed with the relay's own
 //! `verify::sign`, with the sources configured in the root `wrangler.toml`.
 //!
-//! Tests that inject faults hold [`FAULTS`] exclusively, so they never overlap with the others.
+//! Tests that inject faults hold the fault lock exclusively (`e2e_tests::fault_scope`), so they
+//! never overlap with the others.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{OnceLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use e2e_tests::WranglerDev;
 use e2e_tests::{
     encode_segment, http, shared_fixture, unique_name, workspace_root, Emulator, HttpResponse,
 };
+use e2e_tests::{fault_scope, faults_untouched, FaultScope, WranglerDev};
 use serde_json::{json, Value};
 use webhook_relay::config::RelayConfig;
 use webhook_relay::envelope::{Body, Envelope};
@@ -38,9 +39,6 @@ struct Fixture {
     relay: WranglerDev,
     config: RelayConfig,
 }
-
-/// Readers: ordinary tests. Writer: a test that changes the emulator's fault settings.
-static FAULTS: RwLock<()> = RwLock::new(());
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Result<Fixture, String>> = OnceLock::new();
@@ -72,26 +70,15 @@ fn root_config() -> RelayConfig {
     RelayConfig::parse(json, CACHE).expect("the root config parses")
 }
 
+/// For tests that leave the faults alone.
 fn shared() -> (RwLockReadGuard<'static, ()>, &'static Fixture) {
-    let lock = FAULTS.read().unwrap_or_else(|e| e.into_inner());
-    (lock, fixture())
+    (faults_untouched(), fixture())
 }
 
 /// Exclusive access for a fault test; faults are cleared when it ends, even on failure.
-struct FaultTest {
-    fixture: &'static Fixture,
-    _lock: RwLockWriteGuard<'static, ()>,
-}
-
-impl Drop for FaultTest {
-    fn drop(&mut self) {
-        let _ = self.fixture.emulator.admin("PUT", "faults", Some(&json!({})));
-    }
-}
-
-fn exclusive() -> FaultTest {
-    let lock = FAULTS.write().unwrap_or_else(|e| e.into_inner());
-    FaultTest { fixture: fixture(), _lock: lock }
+fn exclusive() -> (FaultScope<'static>, &'static Fixture) {
+    let f = fixture();
+    (fault_scope(&f.emulator), f)
 }
 
 // ----- requests ------------------------------------------------------------------------------
@@ -481,8 +468,7 @@ fn slack_url_verification_gets_its_challenge_and_github_ping_a_pong() {
 
 #[test]
 fn when_momento_fails_the_relay_answers_503_and_the_retry_is_published_once() {
-    let t = exclusive();
-    let f = t.fixture;
+    let (_faults, f) = exclusive();
     let id = unique_name("fault");
     let event = format!("pull_request-{id}");
     let topic = format!("github.{event}");

@@ -1,17 +1,17 @@
 //! The library inside workerd: the `publish-subscribe` example under `wrangler dev`, against the
 //! local emulator. One emulator and one wrangler serve every test in this file; each test uses
-//! its own topics. Tests that inject faults hold [`FAULTS`] exclusively, so they never overlap
-//! with the others.
+//! its own topics. Tests that inject faults hold the fault lock exclusively
+//! (`e2e_tests::fault_scope`), so they never overlap with the others.
 #![cfg(not(target_arch = "wasm32"))]
 
 use base64::Engine as _;
-use e2e_tests::WranglerDev;
 use e2e_tests::{
     encode_segment, http, shared_fixture, unique_name, workspace_root, Emulator, HttpResponse,
 };
+use e2e_tests::{fault_scope, faults_untouched, FaultScope, WranglerDev};
 use momento_topics_worker::RetryPolicy;
 use serde_json::{json, Value};
-use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{OnceLock, RwLockReadGuard};
 
 const CACHE: &str = "default-cache";
 
@@ -20,9 +20,6 @@ struct Fixture {
     emulator: Emulator,
     worker: WranglerDev,
 }
-
-/// Readers: ordinary tests. Writer: a test that changes the emulator's fault settings.
-static FAULTS: RwLock<()> = RwLock::new(());
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Result<Fixture, String>> = OnceLock::new();
@@ -44,26 +41,13 @@ fn start_fixture() -> Fixture {
 
 /// For tests that leave the faults alone.
 fn shared() -> (RwLockReadGuard<'static, ()>, &'static Fixture) {
-    let lock = FAULTS.read().unwrap_or_else(|e| e.into_inner());
-    (lock, fixture())
+    (faults_untouched(), fixture())
 }
 
 /// Exclusive access for a fault test; faults are cleared when it ends, even on failure.
-struct FaultTest {
-    fixture: &'static Fixture,
-    _lock: RwLockWriteGuard<'static, ()>,
-}
-
-impl Drop for FaultTest {
-    fn drop(&mut self) {
-        // No panic here: this may run while a failed assertion unwinds.
-        let _ = self.fixture.emulator.admin("PUT", "faults", Some(&json!({})));
-    }
-}
-
-fn exclusive() -> FaultTest {
-    let lock = FAULTS.write().unwrap_or_else(|e| e.into_inner());
-    FaultTest { fixture: fixture(), _lock: lock }
+fn exclusive() -> (FaultScope<'static>, &'static Fixture) {
+    let f = fixture();
+    (fault_scope(&f.emulator), f)
 }
 
 impl Fixture {
@@ -269,8 +253,7 @@ fn eviction_appears_as_a_discontinuity_line() {
 
 #[test]
 fn injected_500s_fail_the_publish_with_a_retryable_503_and_store_nothing() {
-    let t = exclusive();
-    let f = t.fixture;
+    let (_faults, f) = exclusive();
     let topic = unique_name("fault-500");
     let before = f.stats();
     f.emulator.set_faults(json!({"p500": 1.0}));
@@ -299,8 +282,7 @@ fn injected_500s_fail_the_publish_with_a_retryable_503_and_store_nothing() {
 
 #[test]
 fn with_half_the_publishes_failing_each_message_is_stored_exactly_once() {
-    let t = exclusive();
-    let f = t.fixture;
+    let (_faults, f) = exclusive();
     let topic = unique_name("fault-half");
     let before = f.stats();
     f.emulator.set_faults(json!({"p500": 0.5}));
